@@ -1,0 +1,138 @@
+//! Logs and traces, set up once per process. Spans carry OpenTelemetry context always (so
+//! trace ids cross gateway -> service -> event -> consumer); they are exported over OTLP only
+//! when an endpoint is configured. W3C trace context travels in gRPC metadata and events.
+
+use std::collections::HashMap;
+
+use opentelemetry::propagation::{Extractor, Injector};
+use opentelemetry::trace::TracerProvider as _;
+use opentelemetry_sdk::trace::SdkTracerProvider;
+use tracing_opentelemetry::OpenTelemetrySpanExt;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::{EnvFilter, Layer};
+
+use crate::config::{LogFormat, TelemetrySettings};
+use crate::error::Error;
+
+/// Flushes and stops exporting on `shutdown`.
+pub struct Telemetry {
+    provider: SdkTracerProvider,
+}
+
+impl Telemetry {
+    pub fn shutdown(self) {
+        if let Err(e) = self.provider.shutdown() {
+            eprintln!("telemetry shutdown: {e}");
+        }
+    }
+}
+
+/// Installs the global subscriber. Calling it again (tests) leaves the first one in place.
+pub fn init(settings: &TelemetrySettings) -> Result<Telemetry, Error> {
+    opentelemetry::global::set_text_map_propagator(
+        opentelemetry_sdk::propagation::TraceContextPropagator::new(),
+    );
+    let mut builder = SdkTracerProvider::builder().with_resource(
+        opentelemetry_sdk::Resource::builder()
+            .with_service_name(settings.service_name.clone())
+            .build(),
+    );
+    if let Some(endpoint) = settings.otlp_endpoint.as_deref().filter(|e| !e.is_empty()) {
+        use opentelemetry_otlp::WithExportConfig;
+        let exporter = opentelemetry_otlp::SpanExporter::builder()
+            .with_tonic()
+            .with_endpoint(endpoint)
+            .build()
+            .map_err(|e| Error::invalid("telemetry.otlp_endpoint", e.to_string()))?;
+        builder = builder.with_batch_exporter(exporter);
+    }
+    let provider = builder.build();
+    init_with_provider(settings, provider.clone())?;
+    Ok(Telemetry { provider })
+}
+
+/// Installs the subscriber around a given tracer provider (tests use an in-memory exporter).
+pub fn init_with_provider(
+    settings: &TelemetrySettings,
+    provider: SdkTracerProvider,
+) -> Result<(), Error> {
+    let filter = EnvFilter::try_new(&settings.log_filter)
+        .map_err(|e| Error::invalid("telemetry.log_filter", e.to_string()))?;
+    let otel = tracing_opentelemetry::layer().with_tracer(provider.tracer("onewindow"));
+    opentelemetry::global::set_tracer_provider(provider);
+    let fmt = match settings.log_format {
+        LogFormat::Human => tracing_subscriber::fmt::layer().with_target(true).boxed(),
+        LogFormat::Json => tracing_subscriber::fmt::layer()
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .boxed(),
+    };
+    // A second initialisation in one process (tests) is not an error.
+    let _ = tracing_subscriber::registry()
+        .with(filter)
+        .with(fmt)
+        .with(otel)
+        .try_init();
+    Ok(())
+}
+
+/// The W3C trace context of the current span, to store with an event.
+pub fn current_trace_context() -> HashMap<String, String> {
+    let cx = tracing::Span::current().context();
+    let mut map = HashMap::new();
+    opentelemetry::global::get_text_map_propagator(|p| p.inject_context(&cx, &mut map));
+    map
+}
+
+/// Makes `span` a child of the trace in `carrier` (event or request metadata).
+pub fn set_parent_from(span: &tracing::Span, carrier: &HashMap<String, String>) {
+    let cx = opentelemetry::global::get_text_map_propagator(|p| p.extract(carrier));
+    let _ = span.set_parent(cx);
+}
+
+struct Headers<'a>(&'a http::HeaderMap);
+
+impl Extractor for Headers<'_> {
+    fn get(&self, key: &str) -> Option<&str> {
+        self.0.get(key).and_then(|v| v.to_str().ok())
+    }
+    fn keys(&self) -> Vec<&str> {
+        self.0.keys().map(|k| k.as_str()).collect()
+    }
+}
+
+struct Metadata<'a>(&'a mut tonic::metadata::MetadataMap);
+
+impl Injector for Metadata<'_> {
+    fn set(&mut self, key: &str, value: String) {
+        if let (Ok(k), Ok(v)) = (
+            tonic::metadata::MetadataKey::from_bytes(key.as_bytes()),
+            tonic::metadata::MetadataValue::try_from(value.as_str()),
+        ) {
+            self.0.insert(k, v);
+        }
+    }
+}
+
+/// The span of an incoming gRPC call, child of the caller's trace if it sent one.
+pub fn grpc_request_span<B>(req: &http::Request<B>) -> tracing::Span {
+    let span = tracing::info_span!(
+        "grpc.request",
+        rpc.method = %req.uri().path(),
+        otel.kind = "server",
+    );
+    let cx = opentelemetry::global::get_text_map_propagator(|p| p.extract(&Headers(req.headers())));
+    let _ = span.set_parent(cx);
+    span
+}
+
+/// A client interceptor that sends the current trace context along.
+pub fn propagate(mut req: tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status> {
+    let cx = tracing::Span::current().context();
+    opentelemetry::global::get_text_map_propagator(|p| {
+        p.inject_context(&cx, &mut Metadata(req.metadata_mut()))
+    });
+    Ok(req)
+}
