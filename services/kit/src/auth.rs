@@ -167,13 +167,17 @@ impl TokenIssuer {
             .to_pkcs8_pem(Default::default())
             .map_err(|e| Error::internal(anyhow::anyhow!("encode key: {e}")))?
             .to_string();
-        Ok((Self::from_private_pem(&private_pem, issuer, audience)?, private_pem))
+        Ok((
+            Self::from_private_pem(&private_pem, issuer, audience)?,
+            private_pem,
+        ))
     }
 
     pub fn from_private_pem(pem: &str, issuer: &str, audience: &str) -> Result<Self, Error> {
         use ed25519_dalek::pkcs8::DecodePrivateKey;
-        let signing = ed25519_dalek::SigningKey::from_pkcs8_pem(pem)
-            .map_err(|_| Error::invalid("auth.private_key_file", "not an Ed25519 PKCS#8 PEM key"))?;
+        let signing = ed25519_dalek::SigningKey::from_pkcs8_pem(pem).map_err(|_| {
+            Error::invalid("auth.private_key_file", "not an Ed25519 PKCS#8 PEM key")
+        })?;
         let public_pem = signing
             .verifying_key()
             .to_public_key_pem(Default::default())
@@ -194,15 +198,28 @@ impl TokenIssuer {
 
     /// A verifier that accepts this issuer's tokens.
     pub fn verifier(&self) -> Result<TokenVerifier, Error> {
-        TokenVerifier::new(&[self.public_pem.clone()], &self.issuer, &self.audience)
+        TokenVerifier::new(
+            std::slice::from_ref(&self.public_pem),
+            &self.issuer,
+            &self.audience,
+        )
     }
 
     /// Signs a token for `principal`, valid for `ttl_secs` from `now_secs`.
-    pub fn issue(&self, principal: &Principal, now_secs: i64, ttl_secs: i64) -> Result<String, Error> {
+    pub fn issue(
+        &self,
+        principal: &Principal,
+        now_secs: i64,
+        ttl_secs: i64,
+    ) -> Result<String, Error> {
         let claims = Claims {
             sub: principal.subject.clone(),
             name: principal.name.clone(),
-            roles: principal.roles.iter().map(|r| r.as_str().to_string()).collect(),
+            roles: principal
+                .roles
+                .iter()
+                .map(|r| r.as_str().to_string())
+                .collect(),
             department: principal.department.clone(),
             region: principal.region.clone(),
             iss: self.issuer.clone(),
@@ -260,7 +277,9 @@ impl TokenVerifier {
                 Err(e) => last = Some(e),
             }
         }
-        let reason = last.map(|e| e.to_string()).unwrap_or_else(|| "no keys".into());
+        let reason = last
+            .map(|e| e.to_string())
+            .unwrap_or_else(|| "no keys".into());
         Err(Error::Unauthenticated(format!("invalid token: {reason}")))
     }
 
@@ -335,7 +354,9 @@ mod tests {
     #[test]
     fn issued_token_verifies_into_the_same_principal() {
         let (issuer, _) = TokenIssuer::generate("onewindow", "onewindow").unwrap();
-        let token = issuer.issue(&staff(), chrono::Utc::now().timestamp(), 600).unwrap();
+        let token = issuer
+            .issue(&staff(), chrono::Utc::now().timestamp(), 600)
+            .unwrap();
         let p = issuer.verifier().unwrap().verify(&token).unwrap();
         assert_eq!(p, staff());
     }
@@ -344,7 +365,9 @@ mod tests {
     fn token_of_another_key_is_refused() {
         let (a, _) = TokenIssuer::generate("onewindow", "onewindow").unwrap();
         let (b, _) = TokenIssuer::generate("onewindow", "onewindow").unwrap();
-        let token = a.issue(&staff(), chrono::Utc::now().timestamp(), 600).unwrap();
+        let token = a
+            .issue(&staff(), chrono::Utc::now().timestamp(), 600)
+            .unwrap();
         assert!(matches!(
             b.verifier().unwrap().verify(&token),
             Err(Error::Unauthenticated(_))

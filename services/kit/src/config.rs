@@ -25,9 +25,7 @@ where
         figment = figment.merge(Toml::file(path));
     }
     figment = figment.merge(Env::prefixed("ONEWINDOW_").split("__"));
-    figment
-        .extract()
-        .map_err(|e| ConfigError(e.to_string()))
+    figment.extract().map_err(|e| ConfigError(e.to_string()))
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -137,6 +135,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::result_large_err)] // figment's own test harness returns its error type
     fn file_then_environment_override_defaults() {
         figment::Jail::expect_with(|jail| {
             jail.create_file(

@@ -187,7 +187,10 @@ impl Db {
     /// True when the database answers a trivial query within a second.
     pub async fn ping(&self) -> bool {
         let q = sqlx::query("SELECT 1").execute(&self.inner.reader);
-        matches!(tokio::time::timeout(Duration::from_secs(1), q).await, Ok(Ok(_)))
+        matches!(
+            tokio::time::timeout(Duration::from_secs(1), q).await,
+            Ok(Ok(_))
+        )
     }
 
     pub async fn close(&self) {
@@ -211,14 +214,14 @@ impl Db {
                             tracing::warn!(error = %e, "listen failed");
                         } else {
                             loop {
-                                let recv = tokio::time::timeout(
-                                    Duration::from_secs(5),
-                                    listener.recv(),
-                                )
-                                .await;
+                                let recv =
+                                    tokio::time::timeout(Duration::from_secs(5), listener.recv())
+                                        .await;
                                 let Some(inner) = weak.upgrade() else { return };
                                 match recv {
-                                    Ok(Ok(_)) => inner.commits.send_modify(|n| *n = n.wrapping_add(1)),
+                                    Ok(Ok(_)) => {
+                                        inner.commits.send_modify(|n| *n = n.wrapping_add(1))
+                                    }
                                     Ok(Err(e)) => {
                                         tracing::warn!(error = %e, "outbox listener lost its connection");
                                         break;

@@ -215,7 +215,10 @@ mod tests {
     fn invalid_argument_carries_every_field_violation() {
         let mut v = Violations::new();
         v.add("item.name", "must not be empty");
-        v.add("item.promised_limit_days", "must not exceed the statutory limit");
+        v.add(
+            "item.promised_limit_days",
+            "must not exceed the statutory limit",
+        );
         let status: Status = v.into_result().unwrap_err().into();
         assert_eq!(status.code(), Code::InvalidArgument);
         let details = status.get_error_details();

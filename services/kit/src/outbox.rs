@@ -141,7 +141,7 @@ pub fn watch(db: Db, request: WatchRequest) -> impl Stream<Item = Result<Event, 
             let full = events.len() as i64 == PAGE;
             for event in events {
                 last = event.seq;
-                if request.kinds.is_empty() || request.kinds.iter().any(|k| *k == event.kind) {
+                if request.kinds.is_empty() || request.kinds.contains(&event.kind) {
                     yield event;
                 }
             }

@@ -63,7 +63,11 @@ pub async fn fresh_postgres_database(admin_url: &str) -> String {
         "owt_{}_{}_{}",
         std::process::id(),
         COUNTER.fetch_add(1, Ordering::Relaxed),
-        uuid::Uuid::new_v4().simple().to_string().get(..8).unwrap_or("x")
+        uuid::Uuid::new_v4()
+            .simple()
+            .to_string()
+            .get(..8)
+            .unwrap_or("x")
     );
     let mut conn = sqlx::postgres::PgConnection::connect(admin_url)
         .await
@@ -113,6 +117,9 @@ mod tests {
             super::replace_database("postgres://u:p@h/db?sslmode=disable", "y"),
             "postgres://u:p@h/y?sslmode=disable"
         );
-        assert_eq!(super::replace_database("postgres://h", "z"), "postgres://h/z");
+        assert_eq!(
+            super::replace_database("postgres://h", "z"),
+            "postgres://h/z"
+        );
     }
 }

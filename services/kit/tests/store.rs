@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used)]
 //! The kit's tables against every available engine (SQLite; PostgreSQL when configured).
 
 use std::time::Duration;
@@ -28,7 +29,9 @@ fn event(i: usize) -> NewEvent {
 
 async fn append_one(db: &Db, i: usize) -> i64 {
     let mut tx = db.begin().await.unwrap();
-    let seq = outbox::append(&mut tx, db.backend(), 1, event(i)).await.unwrap();
+    let seq = outbox::append(&mut tx, db.backend(), 1, event(i))
+        .await
+        .unwrap();
     db.commit(tx).await.unwrap();
     seq
 }
@@ -59,7 +62,9 @@ async fn rolled_back_event_leaves_no_gap() {
     for t in testing::all(&[&onewindow_kit::MIGRATIONS]).await {
         append_one(&t.db, 1).await;
         let mut tx = t.db.begin().await.unwrap();
-        outbox::append(&mut tx, t.db.backend(), 1, event(2)).await.unwrap();
+        outbox::append(&mut tx, t.db.backend(), 1, event(2))
+            .await
+            .unwrap();
         tx.rollback().await.unwrap();
         assert_eq!(append_one(&t.db, 3).await, 2, "{}", t.label);
     }
@@ -91,9 +96,11 @@ async fn watch_replays_then_follows_new_commits() {
             .unwrap();
         assert_eq!(next.seq, 4);
         assert_eq!(next.object_id, "t9");
-        let payload: WatchRequest =
-            outbox::unpack("onewindow.common.v1.WatchRequest", next.payload.as_ref().unwrap())
-                .unwrap();
+        let payload: WatchRequest = outbox::unpack(
+            "onewindow.common.v1.WatchRequest",
+            next.payload.as_ref().unwrap(),
+        )
+        .unwrap();
         assert_eq!(payload.after_seq, 9);
     }
 }
@@ -116,7 +123,9 @@ async fn retried_request_id_returns_the_first_response() {
             seq: 42,
             ..Default::default()
         };
-        idempotency::complete(&mut tx, key, &response).await.unwrap();
+        idempotency::complete(&mut tx, key, &response)
+            .await
+            .unwrap();
         t.db.commit(tx).await.unwrap();
 
         let mut tx = t.db.begin().await.unwrap();
@@ -132,7 +141,11 @@ async fn retried_request_id_returns_the_first_response() {
             kinds: vec![],
         };
         let reused = idempotency::claim::<AuditEntry>(&mut tx, "m", "u1", "r1", &other, 2).await;
-        assert!(matches!(reused, Err(Error::InvalidArgument(_))), "{}", t.label);
+        assert!(
+            matches!(reused, Err(Error::InvalidArgument(_))),
+            "{}",
+            t.label
+        );
         let empty = idempotency::claim::<AuditEntry>(&mut tx, "m", "u1", " ", &other, 2).await;
         assert!(matches!(empty, Err(Error::InvalidArgument(_))));
     }
