@@ -40,6 +40,11 @@ impl Violations {
         }
     }
 
+    /// Takes over the violations of another check, paths as they are.
+    pub fn extend(&mut self, other: Violations) {
+        self.0.extend(other.0);
+    }
+
     /// Takes the violations of a nested part, prefixing their field paths.
     pub fn extend_prefixed(&mut self, prefix: &str, other: Violations) {
         for v in other.0 {

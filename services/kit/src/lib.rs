@@ -14,6 +14,7 @@ pub mod outbox;
 pub mod serve;
 pub mod telemetry;
 pub mod testing;
+pub mod unit_of_work;
 
 use sqlx::migrate::Migrator;
 

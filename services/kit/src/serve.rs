@@ -48,15 +48,13 @@ impl GrpcServer {
     /// Adds a service whose health follows `db`'s reachability.
     pub fn add_service<S>(&mut self, svc: S, db: Db) -> &mut Self
     where
-        S: tower::Service<
-                http::Request<tonic::body::Body>,
-                Response = http::Response<tonic::body::Body>,
-                Error = Infallible,
-            > + NamedService
+        S: tower::Service<http::Request<tonic::body::Body>, Error = Infallible>
+            + NamedService
             + Clone
             + Send
             + Sync
             + 'static,
+        S::Response: axum::response::IntoResponse,
         S::Future: Send + 'static,
     {
         self.routes.add_service(svc);
@@ -67,15 +65,13 @@ impl GrpcServer {
     /// Adds a service with no database of its own.
     pub fn add_stateless_service<S>(&mut self, svc: S) -> &mut Self
     where
-        S: tower::Service<
-                http::Request<tonic::body::Body>,
-                Response = http::Response<tonic::body::Body>,
-                Error = Infallible,
-            > + NamedService
+        S: tower::Service<http::Request<tonic::body::Body>, Error = Infallible>
+            + NamedService
             + Clone
             + Send
             + Sync
             + 'static,
+        S::Response: axum::response::IntoResponse,
         S::Future: Send + 'static,
     {
         self.routes.add_service(svc);

@@ -1,0 +1,189 @@
+//! The standalone assembly: every service in one process on SQLite files in a data
+//! directory, one gRPC port, demo data loaded on first start.
+
+#![forbid(unsafe_code)]
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use onewindow_catalog::Catalog;
+use onewindow_kit::auth::{TokenIssuer, TokenVerifier};
+use onewindow_kit::clock::Clock;
+use onewindow_kit::config::{AuthSettings, DatabaseSettings, TelemetrySettings};
+use onewindow_kit::db::Db;
+use onewindow_kit::serve::{BoundServer, GrpcServer};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    /// Where the SQLite databases and the signing key live.
+    pub data_dir: String,
+    /// The gRPC address of every service.
+    pub grpc_addr: String,
+    /// Load the demo data into empty databases at start.
+    pub demo_data: bool,
+    pub telemetry: TelemetrySettings,
+    pub auth: AuthSettings,
+    /// Leave `url` empty for `sqlite://<data_dir>/catalog.db`.
+    pub catalog: DatabaseSettings,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            data_dir: "onewindow-data".into(),
+            grpc_addr: "127.0.0.1:50051".into(),
+            demo_data: true,
+            telemetry: TelemetrySettings::default(),
+            auth: AuthSettings::default(),
+            catalog: DatabaseSettings::default(),
+        }
+    }
+}
+
+impl Settings {
+    fn database_url(&self, db: &DatabaseSettings, name: &str) -> String {
+        if db.url.expose().is_empty() {
+            format!("sqlite://{}/{name}.db", self.data_dir)
+        } else {
+            db.url.expose().clone()
+        }
+    }
+}
+
+pub struct Databases {
+    pub catalog: Db,
+}
+
+/// The running standalone server.
+pub struct Standalone {
+    server: BoundServer,
+    _catalog: Catalog,
+}
+
+impl Standalone {
+    /// Opens (and migrates) every database, loads demo data on first start, binds the port.
+    pub async fn build(settings: Settings) -> anyhow::Result<Standalone> {
+        let dbs = Self::open_databases(&settings).await?;
+        let clock = Clock::system();
+        let catalog = Catalog::start(dbs.catalog.clone(), clock.clone()).await?;
+        if settings.demo_data {
+            if let Some(summary) = catalog.load_demo_if_empty().await? {
+                tracing::info!(%summary, "demo catalog loaded");
+            }
+        }
+        let verifier = Self::verifier(&settings)?;
+        let mut grpc = GrpcServer::new();
+        grpc.add_service(catalog.grpc_service(verifier.clone()), dbs.catalog.clone());
+        let addr: SocketAddr = settings
+            .grpc_addr
+            .parse()
+            .with_context(|| format!("grpc_addr {} is not an address", settings.grpc_addr))?;
+        let server = grpc.bind(addr).await?;
+        Ok(Standalone {
+            server,
+            _catalog: catalog,
+        })
+    }
+
+    pub fn grpc_addr(&self) -> SocketAddr {
+        self.server.local_addr()
+    }
+
+    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send) -> anyhow::Result<()> {
+        self.server.run_until(shutdown).await?;
+        Ok(())
+    }
+
+    pub async fn open_databases(settings: &Settings) -> anyhow::Result<Databases> {
+        std::fs::create_dir_all(&settings.data_dir)
+            .with_context(|| format!("cannot create data directory {}", settings.data_dir))?;
+        let catalog = Db::connect(
+            &settings.database_url(&settings.catalog, "catalog"),
+            settings.catalog.max_connections,
+        )
+        .await?;
+        catalog
+            .migrate(&[&onewindow_kit::MIGRATIONS, &onewindow_catalog::MIGRATIONS])
+            .await?;
+        Ok(Databases { catalog })
+    }
+
+    /// Loads the demo data into empty databases.
+    pub async fn seed(settings: &Settings) -> anyhow::Result<String> {
+        let dbs = Self::open_databases(settings).await?;
+        let catalog = Catalog::start(dbs.catalog, Clock::system()).await?;
+        Ok(match catalog.load_demo_if_empty().await? {
+            Some(summary) => format!("demo data loaded: {summary}"),
+            None => "the catalog already holds data; nothing loaded".into(),
+        })
+    }
+
+    pub async fn export_catalog(settings: &Settings, csv: bool) -> anyhow::Result<String> {
+        let dbs = Self::open_databases(settings).await?;
+        let catalog = Catalog::start(dbs.catalog, Clock::system()).await?;
+        Ok(if csv {
+            catalog.export_csv()
+        } else {
+            catalog.export_json()?
+        })
+    }
+
+    /// The built-in issuer: its key is created in the data directory on first use.
+    pub fn issuer(settings: &Settings) -> anyhow::Result<TokenIssuer> {
+        let path = match &settings.auth.private_key_file {
+            Some(p) => PathBuf::from(p),
+            None => Path::new(&settings.data_dir).join("issuer-key.pem"),
+        };
+        let issuer = &settings.auth.issuer;
+        let audience = &settings.auth.audience;
+        if path.exists() {
+            let pem = std::fs::read_to_string(&path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            return Ok(TokenIssuer::from_private_pem(&pem, issuer, audience)?);
+        }
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        let (issuer, pem) = TokenIssuer::generate(issuer, audience)?;
+        write_private(&path, &pem)?;
+        Ok(issuer)
+    }
+
+    /// Accepts the built-in issuer's tokens and any configured public keys.
+    pub fn verifier(settings: &Settings) -> anyhow::Result<TokenVerifier> {
+        let mut pems = vec![Self::issuer(settings)?.public_key_pem().to_string()];
+        for file in &settings.auth.public_key_files {
+            pems.push(
+                std::fs::read_to_string(file).with_context(|| format!("cannot read {file}"))?,
+            );
+        }
+        Ok(TokenVerifier::new(
+            &pems,
+            &settings.auth.issuer,
+            &settings.auth.audience,
+        )?)
+    }
+}
+
+#[cfg(unix)]
+fn write_private(path: &Path, pem: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .with_context(|| format!("cannot create {}", path.display()))?;
+    f.write_all(pem.as_bytes())?;
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &Path, pem: &str) -> anyhow::Result<()> {
+    std::fs::write(path, pem).with_context(|| format!("cannot create {}", path.display()))
+}
