@@ -5,23 +5,10 @@ use tonic::Code;
 
 use crate::{bad_fields, TestCatalog};
 
-fn sqlite_catalog() -> impl std::future::Future<Output = TestCatalog> {
-    async {
-        TestCatalog::start(
-            onewindow_kit::testing::sqlite(&[
-                &onewindow_kit::MIGRATIONS,
-                &onewindow_catalog::MIGRATIONS,
-            ])
-            .await,
-        )
-        .await
-    }
-}
-
 #[tokio::test]
 async fn five_working_days_from_before_national_day_skip_the_holiday_and_count_the_makeup_saturday()
 {
-    let mut t = sqlite_catalog().await;
+    let mut t = TestCatalog::on_sqlite().await;
     // 2026-09-30 (Wed) + 5: Oct 1-7 off; Thu 8, Fri 9, the make-up Saturday 10, Mon 12, Tue 13.
     let r = t
         .client
@@ -50,7 +37,7 @@ async fn five_working_days_from_before_national_day_skip_the_holiday_and_count_t
 
 #[tokio::test]
 async fn a_deadline_into_an_unpublished_year_is_flagged() {
-    let mut t = sqlite_catalog().await;
+    let mut t = TestCatalog::on_sqlite().await;
     let r = t
         .client
         .add_working_days(pb::AddWorkingDaysRequest {
@@ -66,7 +53,7 @@ async fn a_deadline_into_an_unpublished_year_is_flagged() {
 
 #[tokio::test]
 async fn an_admin_publishes_the_next_year_and_the_flag_goes() {
-    let mut t = sqlite_catalog().await;
+    let mut t = TestCatalog::on_sqlite().await;
     let year = pb::CalendarYear {
         region_code: "000000".into(),
         year: 2027,
@@ -102,7 +89,7 @@ async fn an_admin_publishes_the_next_year_and_the_flag_goes() {
 
 #[tokio::test]
 async fn calendar_input_is_checked() {
-    let mut t = sqlite_catalog().await;
+    let mut t = TestCatalog::on_sqlite().await;
     let err = t
         .client
         .add_working_days(pb::AddWorkingDaysRequest {

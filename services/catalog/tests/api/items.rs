@@ -115,14 +115,7 @@ async fn statistics_reproduce_the_reported_figures() {
 
 #[tokio::test]
 async fn writes_need_a_catalog_admin() {
-    let mut t = TestCatalog::start(
-        onewindow_kit::testing::sqlite(&[
-            &onewindow_kit::MIGRATIONS,
-            &onewindow_catalog::MIGRATIONS,
-        ])
-        .await,
-    )
-    .await;
+    let mut t = TestCatalog::on_sqlite().await;
     let template = some_item(&mut t).await;
     let body = pb::CreateItemDraftRequest {
         request_id: "r-auth".into(),
@@ -153,14 +146,7 @@ async fn writes_need_a_catalog_admin() {
 
 #[tokio::test]
 async fn bad_item_names_every_bad_field() {
-    let mut t = TestCatalog::start(
-        onewindow_kit::testing::sqlite(&[
-            &onewindow_kit::MIGRATIONS,
-            &onewindow_catalog::MIGRATIONS,
-        ])
-        .await,
-    )
-    .await;
+    let mut t = TestCatalog::on_sqlite().await;
     let template = some_item(&mut t).await;
     let mut item = new_item(&template, "9002");
     item.promised_limit_days = item.statutory_limit_days + 1;
@@ -322,14 +308,7 @@ async fn a_retried_request_returns_the_first_result_and_changes_nothing() {
 
 #[tokio::test]
 async fn unknown_and_malformed_ids_are_told_apart() {
-    let mut t = TestCatalog::start(
-        onewindow_kit::testing::sqlite(&[
-            &onewindow_kit::MIGRATIONS,
-            &onewindow_catalog::MIGRATIONS,
-        ])
-        .await,
-    )
-    .await;
+    let mut t = TestCatalog::on_sqlite().await;
     let template = some_item(&mut t).await;
     let unknown = new_item(&template, "9999").id;
     let err = t

@@ -20,6 +20,9 @@ use tokio_util::sync::CancellationToken;
 use tonic::transport::Channel;
 use tonic::Request;
 
+pub const SCHEMAS: [&onewindow_kit::db::Migrations; 2] =
+    [&onewindow_kit::MIGRATIONS, &onewindow_catalog::MIGRATIONS];
+
 pub struct TestCatalog {
     pub addr: SocketAddr,
     pub client: CatalogServiceClient<Channel>,
@@ -80,6 +83,10 @@ impl TestCatalog {
             out.push(TestCatalog::start(db).await);
         }
         out
+    }
+
+    pub async fn on_sqlite() -> TestCatalog {
+        TestCatalog::start(testing::sqlite(&SCHEMAS).await).await
     }
 
     pub fn as_role<T>(&self, role: Role, body: T) -> Request<T> {

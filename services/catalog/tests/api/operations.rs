@@ -9,10 +9,6 @@ use tonic::Code;
 
 use crate::TestCatalog;
 
-fn schemas() -> [&'static onewindow_kit::db::Migrations; 2] {
-    [&onewindow_kit::MIGRATIONS, &onewindow_catalog::MIGRATIONS]
-}
-
 #[tokio::test]
 async fn json_export_round_trips_through_import_into_an_empty_catalog() {
     for mut t in TestCatalog::on_every_engine().await {
@@ -30,7 +26,7 @@ async fn json_export_round_trips_through_import_into_an_empty_catalog() {
         assert_eq!(snapshot.items.len(), 170);
 
         // A second, empty catalog takes the export and exports the same text.
-        let db = onewindow_kit::testing::sqlite(&schemas()).await;
+        let db = onewindow_kit::testing::sqlite(&crate::SCHEMAS).await;
         let (clock, _hand) = onewindow_kit::clock::Clock::manual(t.hand_now());
         let empty = onewindow_catalog::Catalog::start(db.db.clone(), clock)
             .await
@@ -74,7 +70,7 @@ async fn json_export_round_trips_through_import_into_an_empty_catalog() {
 
 #[tokio::test]
 async fn csv_export_opens_in_excel() {
-    let mut t = TestCatalog::start(onewindow_kit::testing::sqlite(&schemas()).await).await;
+    let mut t = TestCatalog::on_sqlite().await;
     let csv = t
         .client
         .export_catalog(pb::ExportCatalogRequest {
@@ -166,7 +162,7 @@ async fn publishing_emits_an_event_that_watchers_receive() {
 
 #[tokio::test]
 async fn the_june_2013_batch_counts_as_the_document_reports() {
-    let mut t = TestCatalog::start(onewindow_kit::testing::sqlite(&schemas()).await).await;
+    let mut t = TestCatalog::on_sqlite().await;
     let batches = t
         .client
         .list_adjustment_batches(pb::ListAdjustmentBatchesRequest {})
@@ -189,7 +185,7 @@ async fn the_june_2013_batch_counts_as_the_document_reports() {
 
 #[tokio::test]
 async fn enterprise_registration_bundle_spans_five_departments_in_five_days() {
-    let mut t = TestCatalog::start(onewindow_kit::testing::sqlite(&schemas()).await).await;
+    let mut t = TestCatalog::on_sqlite().await;
     let bundles = t
         .client
         .list_bundles(pb::ListBundlesRequest {})
@@ -213,7 +209,7 @@ async fn enterprise_registration_bundle_spans_five_departments_in_five_days() {
 async fn health_follows_the_database_and_reflection_speaks_v1_and_v1alpha() {
     use tonic_health::pb::health_client::HealthClient;
     use tonic_health::pb::HealthCheckRequest;
-    let t = TestCatalog::start(onewindow_kit::testing::sqlite(&schemas()).await).await;
+    let t = TestCatalog::on_sqlite().await;
     let channel = tonic::transport::Channel::from_shared(format!("http://{}", t.addr))
         .unwrap()
         .connect()
