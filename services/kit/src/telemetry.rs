@@ -69,11 +69,11 @@ pub fn init_with_provider(
             .with_current_span(true)
             .boxed(),
     };
-    // A second initialisation in one process (tests) is not an error.
+    // The log filter quietens logs only: request spans still carry trace context, so a
+    // quiet log level never breaks a trace across services and events.
     let _ = tracing_subscriber::registry()
-        .with(filter)
-        .with(fmt)
-        .with(otel)
+        .with(fmt.with_filter(filter))
+        .with(otel.with_filter(tracing_subscriber::filter::LevelFilter::INFO))
         .try_init();
     Ok(())
 }

@@ -307,3 +307,45 @@ async fn list_services(channel: tonic::transport::Channel, v1: bool) -> Vec<Stri
         }
     }
 }
+
+#[tokio::test]
+async fn the_callers_trace_context_travels_into_the_event() {
+    onewindow_kit::telemetry::init_with_provider(
+        &onewindow_kit::config::TelemetrySettings {
+            log_filter: "warn".into(),
+            ..Default::default()
+        },
+        opentelemetry_sdk::trace::SdkTracerProvider::builder().build(),
+    )
+    .unwrap();
+    opentelemetry::global::set_text_map_propagator(
+        opentelemetry_sdk::propagation::TraceContextPropagator::new(),
+    );
+    let mut t = TestCatalog::on_sqlite().await;
+    let trace_id = "4bf92f3577b34da6a3ce929d0e0e4736";
+    let mut req = t.admin(pb::PutCalendarYearRequest {
+        request_id: "traced".into(),
+        calendar: Some(pb::CalendarYear {
+            region_code: "000000".into(),
+            year: 2027,
+            published: false,
+            ..Default::default()
+        }),
+    });
+    req.metadata_mut().insert(
+        "traceparent",
+        format!("00-{trace_id}-00f067aa0ba902b7-01")
+            .parse()
+            .unwrap(),
+    );
+    t.client.put_calendar_year(req).await.unwrap();
+    let head = onewindow_kit::outbox::head(t.catalog.db()).await.unwrap();
+    let events = onewindow_kit::outbox::read(t.catalog.db(), head - 1, 1)
+        .await
+        .unwrap();
+    let traceparent = events[0]
+        .trace_context
+        .get("traceparent")
+        .expect("traceparent kept");
+    assert!(traceparent.contains(trace_id), "{traceparent}");
+}
