@@ -7,6 +7,7 @@ pub mod auth;
 pub mod calendar;
 pub mod clock;
 pub mod config;
+pub mod consumer;
 pub mod db;
 pub mod error;
 pub mod idempotency;
