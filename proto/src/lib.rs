@@ -27,9 +27,14 @@ pub mod onewindow {
             tonic::include_proto!("onewindow.catalog.v1");
         }
     }
+    pub mod cases {
+        pub mod v1 {
+            tonic::include_proto!("onewindow.cases.v1");
+        }
+    }
 }
 
-pub use onewindow::{catalog, common};
+pub use onewindow::{cases, catalog, common};
 
 /// The contracts as a reflection pool: the proto3 JSON mapping, the gateway's transcoding.
 pub fn descriptor_pool() -> &'static prost_reflect::DescriptorPool {

@@ -175,9 +175,11 @@ pub async fn import(
         .filter(|b| b.status == pb::BundleStatus::Published as i32)
         .cloned()
         .collect();
-    let calendar_keys: Vec<(String, i32)> =
-        calendars.iter().map(|(r, s)| (r.clone(), s.year)).collect();
-    import_events(uow, &named, &published_bundles, &calendar_keys).await?;
+    let calendar_years: Vec<pb::CalendarYear> = calendars
+        .iter()
+        .map(|(r, s)| crate::rpc::calendar::year_to_proto(r, s.year, Some(s)))
+        .collect();
+    import_events(uow, &named, &published_bundles, &calendar_years).await?;
     uow.audit(
         "catalog",
         "import",

@@ -633,6 +633,7 @@ impl CatalogRpc {
                 &pb::CalendarChanged {
                     region_code: region.clone(),
                     year: schedule.year,
+                    calendar: Some(year_to_proto(&region, schedule.year, Some(&schedule))),
                 },
             ),
         )
@@ -672,7 +673,7 @@ pub(crate) async fn import_events(
     uow: &mut UnitOfWork,
     items: &[(ItemVersion, String)],
     bundles: &[pb::Bundle],
-    calendars: &[(String, i32)],
+    calendars: &[pb::CalendarYear],
 ) -> Result<(), Error> {
     for (v, department_name) in items {
         if v.status == VersionStatus::Published {
@@ -703,8 +704,8 @@ pub(crate) async fn import_events(
         )
         .await?;
     }
-    for (region, year) in calendars {
-        let object = format!("{region}/{year}");
+    for c in calendars {
+        let object = format!("{}/{}", c.region_code, c.year);
         uow.event(
             CALENDAR_CHANGED,
             "calendar",
@@ -712,8 +713,9 @@ pub(crate) async fn import_events(
             pack(
                 "onewindow.catalog.v1.CalendarChanged",
                 &pb::CalendarChanged {
-                    region_code: region.clone(),
-                    year: *year,
+                    region_code: c.region_code.clone(),
+                    year: c.year,
+                    calendar: Some(c.clone()),
                 },
             ),
         )

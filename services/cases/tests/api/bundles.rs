@@ -1,0 +1,1 @@
+//! Bundle cases through the service.
