@@ -8,13 +8,16 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
+use onewindow_cases::Cases;
 use onewindow_catalog::Catalog;
 use onewindow_kit::auth::{TokenIssuer, TokenVerifier};
 use onewindow_kit::clock::Clock;
 use onewindow_kit::config::{AuthSettings, DatabaseSettings, TelemetrySettings};
+use onewindow_kit::consumer::local_source;
 use onewindow_kit::db::Db;
 use onewindow_kit::serve::{BoundServer, GrpcServer};
 use serde::{Deserialize, Serialize};
+use tokio_util::sync::CancellationToken;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default)]
@@ -29,6 +32,8 @@ pub struct Settings {
     pub auth: AuthSettings,
     /// Leave `url` empty for `sqlite://<data_dir>/catalog.db`.
     pub catalog: DatabaseSettings,
+    /// Leave `url` empty for `sqlite://<data_dir>/cases.db`.
+    pub cases: DatabaseSettings,
 }
 
 impl Default for Settings {
@@ -40,6 +45,7 @@ impl Default for Settings {
             telemetry: TelemetrySettings::default(),
             auth: AuthSettings::default(),
             catalog: DatabaseSettings::default(),
+            cases: DatabaseSettings::default(),
         }
     }
 }
@@ -56,12 +62,13 @@ impl Settings {
 
 pub struct Databases {
     pub catalog: Db,
+    pub cases: Db,
 }
 
 /// The running standalone server.
 pub struct Standalone {
     server: BoundServer,
-    _catalog: Catalog,
+    stop: CancellationToken,
 }
 
 impl Standalone {
@@ -75,18 +82,25 @@ impl Standalone {
                 tracing::info!(%summary, "demo catalog loaded");
             }
         }
+        let stop = CancellationToken::new();
+        let cases = Cases::new(dbs.cases.clone(), clock.clone());
+        cases.follow_catalog(local_source(dbs.catalog.clone()), stop.clone());
+        if settings.demo_data {
+            catch_up(&cases, &dbs.catalog).await?;
+            if let Some(summary) = cases.load_demo_if_empty().await? {
+                tracing::info!(%summary, "demo cases created");
+            }
+        }
         let verifier = Self::verifier(&settings)?;
         let mut grpc = GrpcServer::new();
         grpc.add_service(catalog.grpc_service(verifier.clone()), dbs.catalog.clone());
+        grpc.add_service(cases.grpc_service(verifier.clone()), dbs.cases.clone());
         let addr: SocketAddr = settings
             .grpc_addr
             .parse()
             .with_context(|| format!("grpc_addr {} is not an address", settings.grpc_addr))?;
         let server = grpc.bind(addr).await?;
-        Ok(Standalone {
-            server,
-            _catalog: catalog,
-        })
+        Ok(Standalone { server, stop })
     }
 
     pub fn grpc_addr(&self) -> SocketAddr {
@@ -94,7 +108,10 @@ impl Standalone {
     }
 
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send) -> anyhow::Result<()> {
-        self.server.run_until(shutdown).await?;
+        let result = self.server.run_until(shutdown).await;
+        // Followers and schedulers stop with the server.
+        self.stop.cancel();
+        result?;
         Ok(())
     }
 
@@ -109,16 +126,38 @@ impl Standalone {
         catalog
             .migrate(&[&onewindow_kit::MIGRATIONS, &onewindow_catalog::MIGRATIONS])
             .await?;
-        Ok(Databases { catalog })
+        let cases = Db::connect(
+            &settings.database_url(&settings.cases, "cases"),
+            settings.cases.max_connections,
+        )
+        .await?;
+        cases
+            .migrate(&[&onewindow_kit::MIGRATIONS, &onewindow_cases::MIGRATIONS])
+            .await?;
+        Ok(Databases { catalog, cases })
     }
 
     /// Loads the demo data into empty databases.
     pub async fn seed(settings: &Settings) -> anyhow::Result<String> {
         let dbs = Self::open_databases(settings).await?;
-        let catalog = Catalog::start(dbs.catalog, Clock::system()).await?;
-        Ok(match catalog.load_demo_if_empty().await? {
-            Some(summary) => format!("demo data loaded: {summary}"),
-            None => "the catalog already holds data; nothing loaded".into(),
+        let clock = Clock::system();
+        let catalog = Catalog::start(dbs.catalog.clone(), clock.clone()).await?;
+        let mut loaded = Vec::new();
+        if let Some(summary) = catalog.load_demo_if_empty().await? {
+            loaded.push(summary);
+        }
+        let stop = CancellationToken::new();
+        let cases = Cases::new(dbs.cases.clone(), clock);
+        cases.follow_catalog(local_source(dbs.catalog.clone()), stop.clone());
+        catch_up(&cases, &dbs.catalog).await?;
+        if let Some(summary) = cases.load_demo_if_empty().await? {
+            loaded.push(summary);
+        }
+        stop.cancel();
+        Ok(if loaded.is_empty() {
+            "the databases already hold data; nothing loaded".into()
+        } else {
+            format!("demo data loaded: {}", loaded.join("; "))
         })
     }
 
@@ -167,6 +206,18 @@ impl Standalone {
             &settings.auth.audience,
         )?)
     }
+}
+
+/// Waits until the cases service has applied every catalog event committed so far.
+async fn catch_up(cases: &Cases, catalog: &Db) -> anyhow::Result<()> {
+    let head = onewindow_kit::outbox::head(catalog).await?;
+    for _ in 0..600 {
+        if cases.catalog_offset().await? >= head {
+            return Ok(());
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    anyhow::bail!("the cases service did not catch up with the catalog's events")
 }
 
 #[cfg(unix)]

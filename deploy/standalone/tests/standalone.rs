@@ -4,6 +4,8 @@
 
 use onewindow::{Settings, Standalone};
 use onewindow_kit::auth::{Principal, Role};
+use onewindow_proto::cases::v1 as cases_pb;
+use onewindow_proto::cases::v1::case_service_client::CaseServiceClient;
 use onewindow_proto::catalog::v1 as pb;
 use onewindow_proto::catalog::v1::catalog_service_client::CatalogServiceClient;
 use tokio_util::sync::CancellationToken;
@@ -20,6 +22,7 @@ async fn run(
     settings: Settings,
 ) -> (
     CatalogServiceClient<tonic::transport::Channel>,
+    std::net::SocketAddr,
     CancellationToken,
 ) {
     let app = Standalone::build(settings).await.unwrap();
@@ -30,22 +33,59 @@ async fn run(
     let client = CatalogServiceClient::connect(format!("http://{addr}"))
         .await
         .unwrap();
-    (client, stop)
+    (client, addr, stop)
 }
 
 #[tokio::test]
 async fn first_start_loads_the_demo_and_a_restart_keeps_it_once() {
     let dir = tempfile::tempdir().unwrap();
-    let (mut client, stop) = run(settings(dir.path())).await;
+    let (mut client, addr, stop) = run(settings(dir.path())).await;
     let stats = client
         .get_catalog_statistics(pb::GetCatalogStatisticsRequest::default())
         .await
         .unwrap()
         .into_inner();
     assert_eq!(stats.items_in_force, 170);
+
+    // Demo cases in every state, some in bundles, readable by a supervisor.
+    let issuer = Standalone::issuer(&settings(dir.path())).unwrap();
+    let supervisor = Principal {
+        subject: "sup".into(),
+        name: String::new(),
+        roles: vec![Role::Supervisor],
+        department: None,
+        region: Some("140200".into()),
+    };
+    let token = issuer
+        .issue(&supervisor, chrono::Utc::now().timestamp(), 60)
+        .unwrap();
+    let mut cases = CaseServiceClient::connect(format!("http://{addr}"))
+        .await
+        .unwrap();
+    let mut states = std::collections::BTreeSet::new();
+    let mut total = 0;
+    let mut page_token = String::new();
+    loop {
+        let mut req = tonic::Request::new(cases_pb::ListCasesRequest {
+            page_size: 100,
+            page_token: page_token.clone(),
+            ..Default::default()
+        });
+        req.metadata_mut()
+            .insert("authorization", format!("Bearer {token}").parse().unwrap());
+        let page = cases.list_cases(req).await.unwrap().into_inner();
+        total += page.cases.len();
+        states.extend(page.cases.iter().map(|c| c.state));
+        if page.next_page_token.is_empty() {
+            break;
+        }
+        page_token = page.next_page_token;
+    }
+    assert!(total >= 48, "{total} demo cases");
+    assert!(states.len() >= 5, "demo cases in {} states", states.len());
     stop.cancel();
 
-    let (mut client, stop) = run(settings(dir.path())).await;
+    let (mut client, _, stop) = run(settings(dir.path())).await;
     let stats = client
         .get_catalog_statistics(pb::GetCatalogStatisticsRequest::default())
         .await

@@ -5,6 +5,7 @@
 #![forbid(unsafe_code)]
 
 pub mod app;
+mod demo;
 pub mod domain;
 pub mod follow;
 pub mod rpc;

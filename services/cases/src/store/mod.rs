@@ -457,3 +457,11 @@ pub async fn is_empty(db: &Db) -> Result<bool, Error> {
         .await?;
     Ok(n == 0)
 }
+
+/// Every item version the catalog announced (demo data picks from them).
+pub async fn all_item_terms(db: &Db) -> Result<Vec<ItemTerms>, Error> {
+    let rows = sqlx::query("SELECT body FROM cs_item_terms ORDER BY item_id, version")
+        .fetch_all(db.reader())
+        .await?;
+    rows.iter().map(from_json).collect()
+}
