@@ -125,27 +125,12 @@ fn resident_id_problem(id: &str) -> Option<String> {
     }
 }
 
-const CREDIT_CHARSET: &str = "0123456789ABCDEFGHJKLMNPQRTUWXY";
-const CREDIT_WEIGHTS: [u32; 17] = [
-    1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
-];
-
-fn credit_values(code: &str) -> Option<Vec<u32>> {
-    code.chars()
-        .map(|c| CREDIT_CHARSET.find(c).and_then(|i| u32::try_from(i).ok()))
-        .collect()
-}
-
 /// The GB 32100 check character of a credit code's first 17 characters.
-pub fn credit_code_check_char(first17: &str) -> Option<char> {
-    let values = credit_values(first17).filter(|v| v.len() == 17)?;
-    let sum: u32 = values.iter().zip(CREDIT_WEIGHTS).map(|(v, w)| v * w).sum();
-    let expected = usize::try_from((31 - sum % 31) % 31).ok()?;
-    CREDIT_CHARSET.chars().nth(expected)
-}
+pub use onewindow_kit::codes::credit_check_char as credit_code_check_char;
+use onewindow_kit::codes::{credit_char_value, CREDIT_CHARSET};
 
 fn credit_code_problem(code: &str) -> Option<String> {
-    if credit_values(code).is_none_or(|v| v.len() != 18) {
+    if code.chars().count() != 18 || code.chars().any(|c| credit_char_value(c).is_none()) {
         return Some(format!(
             "a unified social credit code has 18 characters of {CREDIT_CHARSET}"
         ));

@@ -120,40 +120,19 @@ impl RegionCode {
 }
 code_conversions!(RegionCode);
 
-/// The 31 characters of GB 32100; a character's value is its index.
-const CREDIT_CHARSET: &str = "0123456789ABCDEFGHJKLMNPQRTUWXY";
-const CREDIT_WEIGHTS: [u32; 17] = [
-    1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
-];
+use onewindow_kit::codes::{credit_char_value, credit_check_char};
 
-fn credit_value(ch: char) -> Option<u32> {
-    CREDIT_CHARSET
-        .chars()
-        .position(|c| c == ch)
-        .and_then(|i| u32::try_from(i).ok())
-}
-
-/// The check character over the first 17 characters, which the caller has verified.
-fn credit_check_char(first17: &[u32]) -> char {
-    let sum: u32 = first17
-        .iter()
-        .zip(CREDIT_WEIGHTS)
-        .map(|(value, weight)| value * weight)
-        .sum();
-    let check = (31 - sum % 31) % 31;
-    CREDIT_CHARSET.chars().nth(check as usize).unwrap_or('0')
-}
-
-fn credit_values(s: &str) -> Result<Vec<u32>, CodeError> {
-    s.chars()
-        .enumerate()
-        .map(|(i, ch)| {
-            credit_value(ch).ok_or(CodeError::Character {
+/// Names the first character outside the GB 32100 charset.
+fn check_credit_chars(s: &str) -> Result<(), CodeError> {
+    for (i, ch) in s.chars().enumerate() {
+        if credit_char_value(ch).is_none() {
+            return Err(CodeError::Character {
                 ch,
                 position: i + 1,
-            })
-        })
-        .collect()
+            });
+        }
+    }
+    Ok(())
 }
 
 /// A unified social credit code (统一社会信用代码, GB 32100): 18 characters, the last a check.
@@ -164,8 +143,9 @@ pub struct CreditCode(String);
 impl CreditCode {
     pub fn parse(s: &str) -> Result<Self, CodeError> {
         exact_length(s, 18)?;
-        let values = credit_values(s)?;
-        let expected = credit_check_char(&values[..17]);
+        check_credit_chars(s)?;
+        let first17: String = s.chars().take(17).collect();
+        let expected = credit_check_char(&first17).unwrap_or(' ');
         let actual = s.chars().last().unwrap_or(' ');
         if expected != actual {
             return Err(CodeError::CheckCharacter { expected, actual });
@@ -176,9 +156,9 @@ impl CreditCode {
     /// Completes 17 characters with their check character, for demo data and tests.
     pub fn with_check_char(first17: &str) -> Result<Self, CodeError> {
         exact_length(first17, 17)?;
-        let values = credit_values(first17)?;
+        check_credit_chars(first17)?;
         let mut code = first17.to_string();
-        code.push(credit_check_char(&values));
+        code.push(credit_check_char(first17).unwrap_or(' '));
         Ok(Self(code))
     }
 }
