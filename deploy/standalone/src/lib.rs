@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use onewindow_cases::Cases;
 use onewindow_catalog::Catalog;
+use onewindow_gateway::{BoundGateway, Gateway, GatewaySettings};
 use onewindow_kit::auth::{TokenIssuer, TokenVerifier};
 use onewindow_kit::clock::Clock;
 use onewindow_kit::config::{AuthSettings, DatabaseSettings, TelemetrySettings};
@@ -34,6 +35,8 @@ pub struct Settings {
     pub catalog: DatabaseSettings,
     /// Leave `url` empty for `sqlite://<data_dir>/cases.db`.
     pub cases: DatabaseSettings,
+    /// The web gateway; its upstream is this process's gRPC address.
+    pub gateway: GatewaySettings,
 }
 
 impl Default for Settings {
@@ -46,6 +49,7 @@ impl Default for Settings {
             auth: AuthSettings::default(),
             catalog: DatabaseSettings::default(),
             cases: DatabaseSettings::default(),
+            gateway: GatewaySettings::default(),
         }
     }
 }
@@ -68,6 +72,7 @@ pub struct Databases {
 /// The running standalone server.
 pub struct Standalone {
     server: BoundServer,
+    gateway: BoundGateway,
     stop: CancellationToken,
 }
 
@@ -100,18 +105,50 @@ impl Standalone {
             .parse()
             .with_context(|| format!("grpc_addr {} is not an address", settings.grpc_addr))?;
         let server = grpc.bind(addr).await?;
-        Ok(Standalone { server, stop })
+        // The gateway calls the services over gRPC as it would across a cluster.
+        let mut gateway_settings = settings.gateway.clone();
+        gateway_settings.upstreams.default = format!("http://{}", server.local_addr());
+        let gateway_addr: SocketAddr = gateway_settings.listen_addr.parse().with_context(|| {
+            format!(
+                "gateway.listen_addr {} is not an address",
+                gateway_settings.listen_addr
+            )
+        })?;
+        let gateway = Gateway::build(gateway_settings, Some(Self::issuer(&settings)?), verifier)
+            .await?
+            .bind(gateway_addr)
+            .await?;
+        Ok(Standalone {
+            server,
+            gateway,
+            stop,
+        })
     }
 
     pub fn grpc_addr(&self) -> SocketAddr {
         self.server.local_addr()
     }
 
+    /// Where browsers open OneWindow.
+    pub fn http_addr(&self) -> SocketAddr {
+        self.gateway.local_addr()
+    }
+
+    /// Serves gRPC and HTTP until `shutdown`, then drains both.
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send) -> anyhow::Result<()> {
-        let result = self.server.run_until(shutdown).await;
-        // Followers and schedulers stop with the server.
-        self.stop.cancel();
-        result?;
+        let stop = self.stop.clone();
+        let grpc_stop = stop.clone();
+        let http_stop = stop.clone();
+        let grpc = self.server.run_until(grpc_stop.cancelled_owned());
+        let http = self.gateway.run_until(http_stop.cancelled_owned());
+        let signal = async move {
+            shutdown.await;
+            // Followers, schedulers and both servers stop together.
+            stop.cancel();
+        };
+        let (grpc, http, ()) = tokio::join!(grpc, http, signal);
+        grpc?;
+        http?;
         Ok(())
     }
 

@@ -100,7 +100,27 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
         Command::Serve => {
             let app = Standalone::build(settings).await?;
             println!("OneWindow is running.");
+            println!("  open http://{}/ in a browser", app.http_addr());
+            println!(
+                "  REST API: http://{}/api/v1 (OpenAPI at /api/v1/openapi.json)",
+                app.http_addr()
+            );
             println!("  gRPC (reflection enabled): {}", app.grpc_addr());
+            println!(
+                "  demo logins (password {}):",
+                onewindow_gateway::DEMO_PASSWORD
+            );
+            for user in onewindow_gateway::demo_users() {
+                let roles: Vec<&str> = user.roles.iter().map(|r| r.as_str()).collect();
+                let department = user.department.as_deref().unwrap_or("-");
+                println!(
+                    "    {:<18} {:<14} {:<10} {}",
+                    user.username,
+                    roles.join(","),
+                    department,
+                    user.name
+                );
+            }
             println!("  stop with Ctrl-C");
             app.run_until(onewindow_kit::serve::shutdown_signal())
                 .await?;

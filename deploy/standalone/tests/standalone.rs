@@ -11,11 +11,13 @@ use onewindow_proto::catalog::v1::catalog_service_client::CatalogServiceClient;
 use tokio_util::sync::CancellationToken;
 
 fn settings(dir: &std::path::Path) -> Settings {
-    Settings {
+    let mut s = Settings {
         data_dir: dir.display().to_string(),
         grpc_addr: "127.0.0.1:0".into(),
         ..Settings::default()
-    }
+    };
+    s.gateway.listen_addr = "127.0.0.1:0".into();
+    s
 }
 
 async fn run(
@@ -126,4 +128,32 @@ async fn export_catalog_writes_the_catalog_in_force() {
     assert!(csv.starts_with('\u{feff}'));
     let json = Standalone::export_catalog(&s, false).await.unwrap();
     assert!(json.contains("\"items\""));
+}
+
+#[tokio::test]
+async fn the_gateway_serves_pages_and_rest_from_the_same_process() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = Standalone::build(settings(dir.path())).await.unwrap();
+    let http = app.http_addr();
+    let stop = CancellationToken::new();
+    let token = stop.clone();
+    tokio::spawn(async move { app.run_until(token.cancelled_owned()).await });
+    let ready = get(http, "/readyz").await;
+    assert!(ready.contains("SERVING"), "{ready}");
+    let items = get(http, "/api/v1/items?pageSize=1").await;
+    assert!(items.contains("\"items\""), "{items}");
+    let home = get(http, "/").await;
+    assert!(home.contains("<html"), "the home page renders");
+    stop.cancel();
+}
+
+/// A plain HTTP/1.1 GET, enough for a smoke test without an HTTP client crate.
+async fn get(addr: std::net::SocketAddr, path: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let req = format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+    s.write_all(req.as_bytes()).await.unwrap();
+    let mut out = Vec::new();
+    s.read_to_end(&mut out).await.unwrap();
+    String::from_utf8_lossy(&out).into_owned()
 }

@@ -1,0 +1,191 @@
+//! REST/JSON to gRPC, generically: the route of a request comes from the google.api.http
+//! options, its message from the path, query and body, its answer from the output
+//! descriptor (JSON, raw `google.api.HttpBody`, or server-sent events for streams).
+
+pub mod request;
+pub mod routes;
+pub mod template;
+
+use std::convert::Infallible;
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use futures::StreamExt;
+use prost::Message;
+use prost_reflect::{DynamicMessage, MessageDescriptor, SerializeOptions, Value};
+
+use crate::auth::{Caller, Via};
+use crate::problem::Problem;
+use crate::AppState;
+pub use routes::{BodyRule, Route, RouteTable};
+
+/// Every `/api/v1/...` request that is not the OpenAPI document.
+pub async fn handle(State(state): State<Arc<AppState>>, req: Request) -> Response {
+    match transcode(&state, req).await {
+        Ok(response) => response,
+        Err(problem) => problem.into_response(),
+    }
+}
+
+async fn transcode(state: &AppState, req: Request) -> Result<Response, Problem> {
+    let caller = req
+        .extensions()
+        .get::<Caller>()
+        .cloned()
+        .unwrap_or_else(Caller::anonymous);
+    let (parts, body) = req.into_parts();
+    let method = if parts.method == Method::HEAD {
+        Method::GET
+    } else {
+        parts.method.clone()
+    };
+    let (route, vars) = match state.routes.find(&method, parts.uri.path()) {
+        Ok(found) => found,
+        Err(true) => {
+            return Err(Problem::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                format!("{} is not allowed here", parts.method),
+            ))
+        }
+        Err(false) => return Err(Problem::not_found("no such resource")),
+    };
+    // A browser session may read the API, but a change through it must prove it comes from
+    // our own pages (the CSRF header), else any site could post with the user's cookie.
+    if caller.via == Via::Cookie
+        && method != Method::GET
+        && !state.auth.csrf_header_ok(&parts.headers, &caller)
+    {
+        return Err(Problem::new(
+            StatusCode::FORBIDDEN,
+            "send a bearer token, or the x-csrf-token header with a session cookie",
+        ));
+    }
+    let body = axum::body::to_bytes(body, state.settings.limits.max_body_bytes)
+        .await
+        .map_err(|_| Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "the body is too large"))?;
+
+    let mut extra = Vec::new();
+    if route.streaming() {
+        // A reconnecting EventSource resumes after the last event it saw.
+        let resumes = parts
+            .headers
+            .get("last-event-id")
+            .and_then(|v| v.to_str().ok())
+            .filter(|_| route.rpc.input().get_field_by_name("after_seq").is_some());
+        let in_query = parts
+            .uri
+            .query()
+            .is_some_and(|q| q.contains("after_seq=") || q.contains("afterSeq="));
+        if let (Some(last), false) = (resumes, in_query) {
+            extra.push(("after_seq".to_string(), last.to_string()));
+        }
+    }
+    let message = request::build(route, vars, parts.uri.query(), &body, &extra)?;
+    let encoded = Bytes::from(message.encode_to_vec());
+    let token = caller.token.as_deref();
+
+    if route.streaming() {
+        let stream = state
+            .upstreams
+            .server_streaming(&route.package, &route.grpc_path, encoded, token)
+            .await
+            .map_err(|s| Problem::from_status(&s))?;
+        let output = route.rpc.output();
+        let events = stream.map(move |item| -> Result<Event, Infallible> {
+            Ok(match item {
+                Ok(bytes) => match DynamicMessage::decode(output.clone(), bytes) {
+                    Ok(msg) => {
+                        let mut event = Event::default().data(to_json(&msg));
+                        if let Some(Value::I64(seq)) = msg.get_field_by_name("seq").as_deref() {
+                            event = event.id(seq.to_string());
+                        }
+                        event
+                    }
+                    Err(e) => Event::default()
+                        .event("error")
+                        .data(bad_upstream(&e.to_string()).to_json()),
+                },
+                Err(status) => Event::default()
+                    .event("error")
+                    .data(Problem::from_status(&status).to_json()),
+            })
+        });
+        // Streams end at shutdown, so that draining does not wait for idle watchers.
+        let events = events.take_until(state.shutdown.clone().cancelled_owned());
+        return Ok(Sse::new(events)
+            .keep_alive(KeepAlive::default())
+            .into_response());
+    }
+
+    let answer = state
+        .upstreams
+        .unary(&route.package, &route.grpc_path, encoded, token)
+        .await
+        .map_err(|s| Problem::from_status(&s))?;
+    respond(route, answer)
+}
+
+fn bad_upstream(why: &str) -> Problem {
+    tracing::warn!(error = why, "upstream answer does not decode");
+    Problem::new(
+        StatusCode::BAD_GATEWAY,
+        "the service answered in an unknown form",
+    )
+}
+
+/// The HTTP answer of a unary call.
+fn respond(route: &Route, answer: Bytes) -> Result<Response, Problem> {
+    let output: MessageDescriptor = route.rpc.output();
+    let message =
+        DynamicMessage::decode(output.clone(), answer).map_err(|e| bad_upstream(&e.to_string()))?;
+    if output.full_name() == "google.api.HttpBody" {
+        return Ok(raw_body(&message));
+    }
+    let body = match &route.response_body {
+        Some(field) => match message.get_field_by_name(field).as_deref() {
+            Some(Value::Message(inner)) => to_json(inner),
+            _ => to_json(&message),
+        },
+        None => to_json(&message),
+    };
+    let mut response = Response::new(Body::from(body));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    Ok(response)
+}
+
+/// A `google.api.HttpBody` as it is: its bytes with its content type.
+fn raw_body(message: &DynamicMessage) -> Response {
+    let content_type = match message.get_field_by_name("content_type").as_deref() {
+        Some(Value::String(s)) if !s.is_empty() => s.clone(),
+        _ => "application/octet-stream".into(),
+    };
+    let data = match message.get_field_by_name("data").as_deref() {
+        Some(Value::Bytes(b)) => b.clone(),
+        _ => Bytes::new(),
+    };
+    let mut response = Response::new(Body::from(data));
+    let value = HeaderValue::from_str(&content_type)
+        .unwrap_or(HeaderValue::from_static("application/octet-stream"));
+    response.headers_mut().insert(header::CONTENT_TYPE, value);
+    response
+}
+
+/// Proto3 JSON: lowerCamelCase, enums by name, 64-bit integers as strings, defaults omitted.
+pub fn to_json(message: &DynamicMessage) -> String {
+    let mut out = serde_json::Serializer::new(Vec::new());
+    match message.serialize_with_options(&mut out, &SerializeOptions::new()) {
+        Ok(()) => String::from_utf8(out.into_inner()).unwrap_or_else(|_| "{}".into()),
+        Err(e) => {
+            tracing::warn!(error = %e, "message does not serialize");
+            "{}".into()
+        }
+    }
+}
