@@ -18,7 +18,7 @@ use onewindow_kit::error::Violations;
 use serde::{Deserialize, Serialize};
 
 use super::applicant::Applicant;
-use super::case::{Case, CaseState, Channel, OutcomeKind};
+use super::case::{Case, CaseState, Channel, NewMaterial, OutcomeKind};
 use super::command::Actor;
 use super::deadline::{self, Standing};
 use super::error::CaseError;
@@ -150,6 +150,10 @@ pub struct BundleCase {
     pub concluded_at: Option<DateTime<Utc>>,
     pub concluded_on: Option<NaiveDate>,
     pub revision: i64,
+    /// The files submitted once for the whole bundle (资料互认): every child whose item
+    /// names the same shared material receives them, in whichever stage it starts.
+    #[serde(default)]
+    pub shared_files: Vec<NewMaterial>,
 }
 
 impl BundleCase {
@@ -221,7 +225,8 @@ pub struct BundleSubmission {
     pub channel: Channel,
     pub applicant_subject: Option<String>,
     pub first_children: Vec<ChildCase>,
-    pub shared_material_ids: Vec<String>,
+    /// The files submitted once for the whole bundle (资料互认).
+    pub shared_files: Vec<NewMaterial>,
 }
 
 /// What happens to a bundle case: its children report.
@@ -339,6 +344,7 @@ pub fn start_bundle(
         concluded_at: None,
         concluded_on: None,
         revision: 1,
+        shared_files: s.shared_files.clone(),
     };
     let actor = EventActor {
         subject: actor.subject.clone(),
@@ -347,7 +353,11 @@ pub fn start_bundle(
     };
     let fact = BundleFact::Started {
         children: s.first_children,
-        shared_material_ids: s.shared_material_ids,
+        shared_material_ids: s
+            .shared_files
+            .iter()
+            .filter_map(|f| f.shared_material_id.clone())
+            .collect(),
     };
     let event = BundleEvent::of(&bundle, actor, today, now, fact);
     Ok((bundle, vec![event]))

@@ -3,7 +3,7 @@
 use onewindow_kit::calendar::Calendar;
 
 use super::bundle::*;
-use super::case::{CaseState, Channel, OutcomeKind};
+use super::case::{CaseState, Channel, NewMaterial, OutcomeKind};
 use super::error::CaseError;
 use super::event::{BundleEvent, BundleFact};
 use super::fixtures::*;
@@ -79,7 +79,10 @@ fn started() -> BundleCase {
         channel: Channel::Online,
         applicant_subject: Some(APPLICANT.into()),
         first_children: vec![a(), b()],
-        shared_material_ids: vec!["s-license".into()],
+        shared_files: vec![NewMaterial {
+            shared_material_id: Some("s-license".into()),
+            ..file("s-license", 9)
+        }],
     };
     start_bundle(submission, &applicant(), monday(), instant(monday()))
         .unwrap()
@@ -119,7 +122,7 @@ fn a_bundle_needs_one_child_per_item_and_a_rightful_submitter() {
         channel: Channel::Window,
         applicant_subject: None,
         first_children: vec![a()],
-        shared_material_ids: vec![],
+        shared_files: vec![],
     };
     let result = start_bundle(s.clone(), &clerk(), monday(), instant(monday()));
     assert!(matches!(result, Err(CaseError::Invalid(_))), "{result:?}");

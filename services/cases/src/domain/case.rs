@@ -433,6 +433,37 @@ impl Case {
         )?))
     }
 
+    /// The case as it stands on `today`: while a suspension is open, its working days, the
+    /// current stage's due date and the case's due dates move every working day; stored
+    /// values are those of the last transition. What readers see comes from here.
+    pub fn as_of(&self, today: NaiveDate, calendar: &Calendar) -> Result<Case, CaseError> {
+        let mut shown = self.clone();
+        if self.is_closed() || self.open_suspension().is_none() {
+            return Ok(shown);
+        }
+        shown.deadlines = self.reckon(today, calendar)?;
+        for (i, stage) in self.stages.iter().enumerate() {
+            if stage.state == StageState::Active {
+                if let Some(due) = self.stage_due_on(stage, today, calendar)? {
+                    shown.stages[i].due_date = Some(due.value);
+                }
+                let mut suspended = 0u32;
+                for s in self.suspensions.iter().filter(|s| s.stage == stage.stage) {
+                    suspended += deadline::suspended_working_days(calendar, s.span(), today)
+                        .map_err(CaseError::from)?
+                        .value;
+                }
+                shown.stages[i].suspended_days = suspended;
+            }
+        }
+        for s in shown.suspensions.iter_mut().filter(|s| s.is_open()) {
+            s.working_days = deadline::suspended_working_days(calendar, s.span(), today)
+                .map_err(CaseError::from)?
+                .value;
+        }
+        Ok(shown)
+    }
+
     fn closed_on(&self) -> Option<NaiveDate> {
         self.outcome.as_ref().map(|o| o.concluded_on)
     }

@@ -77,9 +77,10 @@ use Expect::{Illegal, Precondition as Pre};
 /// the state itself forbids; `Pre` rows are what the case's data forbids in that state.
 fn expected(state: &str, kind: CommandKind) -> Expect {
     match (state, kind) {
-        ("submitted", K::Accept | K::RefuseIntake | K::RequestSupplement | K::Withdraw) => {
-            Expect::Ok
-        }
+        (
+            "submitted",
+            K::Accept | K::RefuseIntake | K::RequestSupplement | K::Withdraw | K::Resubmit,
+        ) => Expect::Ok,
         ("submitted", K::ConcludeImmediately) => Pre("only an immediate item"),
         ("submitted", K::ChargeFees) => Pre("after acceptance"),
         ("submitted", K::RecordPayment) => Pre("no fees are charged"),
@@ -173,9 +174,11 @@ fn immediate_item_at_intake_against_every_command() {
     let case = submit_online(immediate_terms(), &["m1"]);
     for kind in CommandKind::ALL {
         let expect = match kind {
-            K::ConcludeImmediately | K::RefuseIntake | K::RequestSupplement | K::Withdraw => {
-                Expect::Ok
-            }
+            K::ConcludeImmediately
+            | K::RefuseIntake
+            | K::RequestSupplement
+            | K::Withdraw
+            | K::Resubmit => Expect::Ok,
             // An immediate item's fees are settled at the window before the one act.
             K::ChargeFees => Expect::Ok,
             K::Accept => Pre("accepted and concluded in one act"),
@@ -190,6 +193,9 @@ fn immediate_item_at_intake_against_every_command() {
                 }],
             },
             K::RequestSupplement => supplement("m1"),
+            K::Resubmit => Command::Resubmit {
+                materials: vec![file("m1", 2)],
+            },
             other => sample(other, &case),
         };
         let result = apply(&case, command, monday());

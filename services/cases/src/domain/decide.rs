@@ -22,9 +22,12 @@ use super::terms::{HandlerRole, Stage};
 pub fn allows(state: CaseState, command: CommandKind) -> bool {
     use CommandKind as K;
     match state {
+        // Before intake the applicant may still add or replace materials: a bundle's later
+        // stages receive their own materials this way when they start.
         CaseState::Submitted => matches!(
             command,
-            K::Accept
+            K::Resubmit
+                | K::Accept
                 | K::RefuseIntake
                 | K::RequestSupplement
                 | K::ConcludeImmediately

@@ -149,9 +149,9 @@ impl CaseRpc {
         actor: &Actor,
         query_code: Option<&QueryCode>,
     ) -> Result<Response<pb::Case>, Status> {
-        let standing = self.standing(case).await?;
+        let (shown, standing) = self.present(case).await?;
         let mut out = case_to_proto(
-            case,
+            &shown,
             CaseView::of(actor, case),
             standing.as_ref(),
             self.cases.clock.today(),
@@ -334,20 +334,7 @@ impl CaseRpc {
         .map_err(status)?;
         if let Some((index, stage)) = next.stage_to_start() {
             let item_ids = stage.item_ids.clone();
-            let shared: Vec<NewMaterial> = child
-                .materials
-                .iter()
-                .filter(|m| m.shared_material_id.is_some())
-                .map(|m| NewMaterial {
-                    id: m.id.clone(),
-                    material_id: m.material_id.clone(),
-                    name: m.name.clone(),
-                    content_type: m.content_type.clone(),
-                    size_bytes: m.size_bytes,
-                    sha256: m.sha256.clone(),
-                    shared_material_id: m.shared_material_id.clone(),
-                })
-                .collect();
+            let shared = next.shared_files.clone();
             let mut children = Vec::new();
             for item_id in item_ids {
                 let terms = terms_in_force(uow.tx(), &item_id, today).await?;
@@ -525,10 +512,18 @@ impl CaseRpc {
             channel,
             applicant_subject: (channel == Channel::Online).then(|| actor.subject.clone()),
             first_children: children,
-            shared_material_ids: app
+            shared_files: app
                 .shared_files
                 .iter()
-                .map(|f| f.shared_material_id.clone())
+                .map(|f| NewMaterial {
+                    id: f.id.clone(),
+                    material_id: f.shared_material_id.clone(),
+                    name: f.name.clone(),
+                    content_type: f.content_type.clone(),
+                    size_bytes: f.size_bytes,
+                    sha256: f.sha256.clone(),
+                    shared_material_id: Some(f.shared_material_id.clone()),
+                })
                 .collect(),
         };
         let (bundle, events) =

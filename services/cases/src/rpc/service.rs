@@ -32,16 +32,18 @@ impl CaseRpc {
         CaseRpc { cases }
     }
 
-    /// Where a case stands today, if its clock runs.
-    pub(crate) async fn standing(&self, case: &Case) -> Result<Option<Standing>, Status> {
-        if case.is_closed() || case.accepted_on.is_none() {
-            return Ok(None);
-        }
+    /// The case as it stands today (an open suspension counted up to today) and where its
+    /// due date stands, if its clock runs.
+    pub(crate) async fn present(&self, case: &Case) -> Result<(Case, Option<Standing>), Status> {
         let calendar = store::calendar(&self.cases.db, &case.terms.region_code)
             .await
             .map_err(status)?;
-        case.standing(self.cases.clock.today(), &calendar, self.cases.warning_days)
-            .map_err(status)
+        present(
+            case,
+            self.cases.clock.today(),
+            &calendar,
+            self.cases.warning_days,
+        )
     }
 
     async fn bundle_standing(&self, b: &BundleCase) -> Result<Option<Standing>, Status> {
@@ -51,6 +53,19 @@ impl CaseRpc {
         b.standing(self.cases.clock.today(), &calendar, self.cases.warning_days)
             .map_err(status)
     }
+}
+
+pub(crate) fn present(
+    case: &Case,
+    today: chrono::NaiveDate,
+    calendar: &onewindow_kit::calendar::Calendar,
+    warning_days: u32,
+) -> Result<(Case, Option<Standing>), Status> {
+    let shown = case.as_of(today, calendar).map_err(status)?;
+    let standing = case
+        .standing(today, calendar, warning_days)
+        .map_err(status)?;
+    Ok((shown, standing))
 }
 
 /// Who may read one case: its department's staff, its applicant, supervisors and the
@@ -105,9 +120,9 @@ impl CaseService for CaseRpc {
                 "only the department's staff, the applicant and supervisors read a case".into(),
             )));
         }
-        let standing = self.standing(&case).await?;
+        let (shown, standing) = self.present(&case).await?;
         Ok(Response::new(case_to_proto(
-            &case,
+            &shown,
             CaseView::of(&actor, &case),
             standing.as_ref(),
             self.cases.clock.today(),
@@ -178,9 +193,20 @@ impl CaseService for CaseRpc {
         .map_err(status)?;
         let today = self.cases.clock.today();
         let mut out = Vec::with_capacity(cases.len());
+        let mut calendars = std::collections::BTreeMap::new();
         for c in &cases {
-            let standing = self.standing(c).await?;
-            out.push(case_summary(c, standing.as_ref(), today));
+            let region = c.terms.region_code.clone();
+            if !calendars.contains_key(&region) {
+                let cal = store::calendar(&self.cases.db, &region)
+                    .await
+                    .map_err(status)?;
+                calendars.insert(region.clone(), cal);
+            }
+            let Some(calendar) = calendars.get(&region) else {
+                continue;
+            };
+            let (shown, standing) = present(c, today, calendar, self.cases.warning_days)?;
+            out.push(case_summary(&shown, standing.as_ref(), today));
         }
         Ok(Response::new(pb::ListCasesResponse {
             next_page_token: next_token(offset, cases.len(), total),
@@ -377,7 +403,8 @@ impl CaseService for CaseRpc {
         let (lead, region, applicant) = if actor.has(Role::Supervisor) || actor.has(Role::Service) {
             (f.lead_department_id.clone(), f.region_code.clone(), None)
         } else if actor.has(Role::Clerk) || actor.has(Role::Approver) {
-            (actor.department.clone(), actor.region.clone(), None)
+            // Staff see the bundles their department leads or takes part in (filtered below).
+            (None, actor.region.clone(), None)
         } else if actor.has(Role::Applicant) {
             (None, None, Some(actor.subject.clone()))
         } else {
@@ -398,8 +425,21 @@ impl CaseService for CaseRpc {
         .await
         .map_err(status)?;
         let today = self.cases.clock.today();
+        let staff_department = (!actor.has(Role::Supervisor) && !actor.has(Role::Service))
+            .then(|| actor.department.clone())
+            .flatten();
         let matching: Vec<&BundleCase> = all
             .iter()
+            .filter(|b| {
+                staff_department.as_ref().is_none_or(|d| {
+                    b.terms.lead_department_id == *d || b.children().any(|c| c.department_id == *d)
+                })
+            })
+            .filter(|b| {
+                f.lead_department_id
+                    .as_ref()
+                    .is_none_or(|d| b.terms.lead_department_id == *d)
+            })
             .filter(|b| {
                 f.bundle_id
                     .as_ref()

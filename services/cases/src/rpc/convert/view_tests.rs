@@ -241,7 +241,10 @@ pub(super) fn started_bundle() -> (BundleCase, Vec<crate::domain::BundleEvent>) 
         channel: Channel::Online,
         applicant_subject: Some(APPLICANT.into()),
         first_children: vec![child(201, "item-a", DEPT), child(202, "item-b", "gaj")],
-        shared_material_ids: vec!["s-license".into()],
+        shared_files: vec![crate::domain::NewMaterial {
+            shared_material_id: Some("s-license".into()),
+            ..file("s-license", 9)
+        }],
     };
     start_bundle(submission, &applicant(), monday(), instant(monday())).unwrap()
 }
