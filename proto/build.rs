@@ -7,6 +7,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let files = [
         "onewindow/common/v1/common.proto",
         "onewindow/catalog/v1/catalog.proto",
+        "onewindow/trading/v1/trading.proto",
         "onewindow/cases/v1/cases.proto",
     ];
     let mut compiler = protox::Compiler::new([&root])?;

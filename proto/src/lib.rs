@@ -27,6 +27,11 @@ pub mod onewindow {
             tonic::include_proto!("onewindow.catalog.v1");
         }
     }
+    pub mod trading {
+        pub mod v1 {
+            tonic::include_proto!("onewindow.trading.v1");
+        }
+    }
     pub mod cases {
         pub mod v1 {
             tonic::include_proto!("onewindow.cases.v1");
@@ -34,7 +39,7 @@ pub mod onewindow {
     }
 }
 
-pub use onewindow::{cases, catalog, common};
+pub use onewindow::{cases, catalog, common, trading};
 
 /// The contracts as a reflection pool: the proto3 JSON mapping, the gateway's transcoding.
 pub fn descriptor_pool() -> &'static prost_reflect::DescriptorPool {

@@ -137,5 +137,8 @@ pub fn public_bundle_case(b: &BundleCase) -> pb::PublicCase {
         supplement_items: Vec::new(),
         children: b.children().map(public_child).collect(),
         is_bundle: true,
+        case_id: b.id.clone(),
+        item_id: b.terms.bundle_id.clone(),
+        region_code: b.terms.region_code.clone(),
     }
 }

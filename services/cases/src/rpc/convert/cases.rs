@@ -279,6 +279,9 @@ pub fn public_case(case: &Case) -> pb::PublicCase {
         supplement_items,
         children: Vec::new(),
         is_bundle: false,
+        case_id: case.id.clone(),
+        item_id: case.terms.item_id.clone(),
+        region_code: case.terms.region_code.clone(),
     }
 }
 

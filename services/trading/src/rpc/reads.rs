@@ -1,0 +1,92 @@
+//! Publication and oversight: OCDS releases, the event stream, audit trails.
+
+use std::pin::Pin;
+
+use futures::{Stream, StreamExt};
+use onewindow_kit::auth::{principal, Role};
+use onewindow_kit::error::Error;
+use onewindow_kit::{audit, outbox};
+use onewindow_proto::common::v1 as common;
+use onewindow_proto::google::api::HttpBody;
+use onewindow_proto::trading::v1 as pb;
+use tonic::{Request, Response, Status};
+
+use super::{status, viewer, TradingRpc, STAFF};
+use crate::domain::{ocds, Viewer, BID_KIND, EXPERT_KIND, KIND};
+use crate::store;
+
+pub type EventStream = Pin<Box<dyn Stream<Item = Result<common::Event, Status>> + Send + 'static>>;
+
+impl TradingRpc {
+    pub(super) async fn export_ocds_read(
+        &self,
+        request: Request<pb::ExportOcdsRequest>,
+    ) -> Result<Response<HttpBody>, Status> {
+        let project = self
+            .visible_project(&request, &request.get_ref().project_id)
+            .await?;
+        let package = ocds::release_package(&project, self.trading.clock().now());
+        let data = serde_json::to_vec_pretty(&package).map_err(|e| status(Error::internal(e)))?;
+        Ok(Response::new(HttpBody {
+            content_type: "application/json".into(),
+            data,
+            extensions: Vec::new(),
+        }))
+    }
+
+    pub(super) async fn watch_read(
+        &self,
+        request: Request<common::WatchRequest>,
+    ) -> Result<Response<EventStream>, Status> {
+        principal(&request).require_any(&STAFF).map_err(status)?;
+        let req = request.into_inner();
+        if req.after_seq < 0 {
+            return Err(status(Error::invalid("after_seq", "must not be negative")));
+        }
+        let stream = outbox::watch(self.trading.db().clone(), req).map(|r| r.map_err(Status::from));
+        Ok(Response::new(Box::pin(stream)))
+    }
+
+    /// Staff read the trails of projects and experts; a bid's trail is its bidder's, and
+    /// staff's only once the bid's project is opened (before, not even its existence shows).
+    pub(super) async fn get_audit_trail_read(
+        &self,
+        request: Request<common::GetAuditTrailRequest>,
+    ) -> Result<Response<common::AuditTrail>, Status> {
+        let who = principal(&request);
+        let mut readers = STAFF.to_vec();
+        readers.push(Role::Applicant);
+        who.require_any(&readers).map_err(status)?;
+        let req = request.into_inner();
+        let db = self.trading.db();
+        let not_found = || {
+            status(Error::not_found(
+                "audit trail",
+                format!("{}/{}", req.object_type, req.object_id),
+            ))
+        };
+        let staff = viewer(&who) == Viewer::Staff;
+        let allowed = match req.object_type.as_str() {
+            t if t == KIND || t == EXPERT_KIND => staff,
+            t if t == BID_KIND => match store::get_bid(db, &req.object_id).await.map_err(status)? {
+                Some(bid) if bid.bidder == who.subject => true,
+                Some(bid) if staff => store::get_project(db, &bid.project_id)
+                    .await
+                    .map_err(status)?
+                    .is_some_and(|p| p.opening.is_some()),
+                _ => false,
+            },
+            _ => false,
+        };
+        if !allowed {
+            return Err(not_found());
+        }
+        let trail = audit::trail(db, &req.object_type, &req.object_id)
+            .await
+            .map_err(status)?;
+        if trail.entries.is_empty() {
+            return Err(not_found());
+        }
+        Ok(Response::new(trail))
+    }
+}
