@@ -165,7 +165,11 @@ impl BoundGateway {
             .gateway
             .router
             .into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(self.listener, service)
+        // Small responses must not wait out the client's delayed ACK.
+        let listener = axum::serve::ListenerExt::tap_io(self.listener, |tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
+        axum::serve(listener, service)
             .with_graceful_shutdown(token.cancelled_owned())
             .await
             .map_err(Error::Serve)

@@ -31,7 +31,7 @@ async fn main() -> anyhow::Result<()> {
     tonic::transport::Server::builder()
         .add_service(HelloServer::new(Greeter))
         .serve_with_incoming_shutdown(
-            tonic::transport::server::TcpIncoming::from(listener),
+            tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true)),
             onewindow_kit::serve::shutdown_signal(),
         )
         .await?;

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Measures OneWindow against this machine's limit in one run: a bare tonic hello-world
+# server, then the catalog's GetItem and ListItems over gRPC, then GetItem through the
+# gateway's REST API. Prints each figure with the command that produced it; figures are
+# compared as ratios within the run (the machine is shared and noisy).
+#
+#   bash bench/run.sh [seconds-per-run] [runs]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SECONDS_PER_RUN=${1:-10}
+RUNS=${2:-3}
+CONC=${CONCURRENCY:-32}
+
+[ "${SKIP_BUILD:-0}" = 1 ] || cargo build --release -p onewindow -p onewindow-bench >/dev/null
+BIN=target/release
+DATA=$(mktemp -d)
+cleanup() { kill "${HELLO:-}" "${APP:-}" 2>/dev/null || true; rm -rf "$DATA"; }
+trap cleanup EXIT
+
+$BIN/hello-server 127.0.0.1:50099 >/dev/null & HELLO=$!
+ONEWINDOW_GRPC_ADDR=127.0.0.1:50098 ONEWINDOW_GATEWAY__LISTEN_ADDR=127.0.0.1:8098 \
+  ONEWINDOW_TELEMETRY__LOG_FILTER=warn $BIN/onewindow serve --data-dir "$DATA" >/dev/null & APP=$!
+for _ in $(seq 1 120); do
+  curl -fs http://127.0.0.1:8098/readyz >/dev/null 2>&1 && break
+  sleep 0.5
+done
+
+echo "# $(date -u +%Y-%m-%dT%H:%MZ) on $(nproc) cores, $(uname -r); ${RUNS} runs of ${SECONDS_PER_RUN}s, ${CONC} callers"
+run() {
+  echo "\$ loadgen $*"
+  $BIN/loadgen "$@" --seconds "$SECONDS_PER_RUN" --runs "$RUNS" | tail -1
+}
+run --addr 127.0.0.1:50099 --target hello --concurrency "$CONC"
+run --addr 127.0.0.1:50098 --target catalog-get-item --concurrency "$CONC"
+run --addr 127.0.0.1:50098 --target catalog-list-items --concurrency "$CONC"
+
+ITEM=$(curl -fs 'http://127.0.0.1:8098/api/v1/items?pageSize=1' | python3 -c 'import json,sys; print(json.load(sys.stdin)["items"][0]["id"])')
+if command -v wrk >/dev/null; then
+  echo "\$ wrk -t2 -c$CONC -d${SECONDS_PER_RUN}s --latency http://127.0.0.1:8098/api/v1/items/$ITEM"
+  # The gateway rate-limits anonymous callers; the benchmark signs in as a supervisor.
+  TOKEN=$($BIN/onewindow token --role supervisor --data-dir "$DATA")
+  wrk -t2 -c"$CONC" -d"${SECONDS_PER_RUN}s" --latency -H "authorization: Bearer $TOKEN" \
+    "http://127.0.0.1:8098/api/v1/items/$ITEM" | grep -E "Requests/sec|50%|90%|99%"
+else
+  echo "wrk not installed (apt-get install wrk): REST figures skipped"
+fi
