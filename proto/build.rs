@@ -9,6 +9,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "onewindow/catalog/v1/catalog.proto",
         "onewindow/trading/v1/trading.proto",
         "onewindow/cases/v1/cases.proto",
+        "onewindow/supervision/v1/supervision.proto",
     ];
     let mut compiler = protox::Compiler::new([&root])?;
     compiler.include_imports(true).include_source_info(true);

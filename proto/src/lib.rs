@@ -37,9 +37,14 @@ pub mod onewindow {
             tonic::include_proto!("onewindow.cases.v1");
         }
     }
+    pub mod supervision {
+        pub mod v1 {
+            tonic::include_proto!("onewindow.supervision.v1");
+        }
+    }
 }
 
-pub use onewindow::{cases, catalog, common, trading};
+pub use onewindow::{cases, catalog, common, supervision, trading};
 
 /// The contracts as a reflection pool: the proto3 JSON mapping, the gateway's transcoding.
 pub fn descriptor_pool() -> &'static prost_reflect::DescriptorPool {

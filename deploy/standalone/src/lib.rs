@@ -17,6 +17,9 @@ use onewindow_kit::config::{AuthSettings, DatabaseSettings, TelemetrySettings};
 use onewindow_kit::consumer::local_source;
 use onewindow_kit::db::Db;
 use onewindow_kit::serve::{BoundServer, GrpcServer};
+use onewindow_supervision::verifier::InProcessCases;
+use onewindow_supervision::{Supervision, SupervisionSettings};
+use onewindow_trading::Trading;
 use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
 
@@ -35,6 +38,14 @@ pub struct Settings {
     pub catalog: DatabaseSettings,
     /// Leave `url` empty for `sqlite://<data_dir>/cases.db`.
     pub cases: DatabaseSettings,
+    /// Leave `url` empty for `sqlite://<data_dir>/trading.db`.
+    pub trading: DatabaseSettings,
+    /// Leave `url` empty for `sqlite://<data_dir>/supervision.db`.
+    pub supervision: DatabaseSettings,
+    /// Warning thresholds, rule severities, score weights.
+    pub supervision_rules: SupervisionSettings,
+    /// File of the 32-byte key that seals bids; created in the data directory if unset.
+    pub trading_master_key_file: Option<String>,
     /// The web gateway; its upstream is this process's gRPC address.
     pub gateway: GatewaySettings,
 }
@@ -49,6 +60,10 @@ impl Default for Settings {
             auth: AuthSettings::default(),
             catalog: DatabaseSettings::default(),
             cases: DatabaseSettings::default(),
+            trading: DatabaseSettings::default(),
+            supervision: DatabaseSettings::default(),
+            supervision_rules: SupervisionSettings::default(),
+            trading_master_key_file: None,
             gateway: GatewaySettings::default(),
         }
     }
@@ -67,6 +82,8 @@ impl Settings {
 pub struct Databases {
     pub catalog: Db,
     pub cases: Db,
+    pub trading: Db,
+    pub supervision: Db,
 }
 
 /// The running standalone server.
@@ -96,10 +113,39 @@ impl Standalone {
                 tracing::info!(%summary, "demo cases created");
             }
         }
+        let trading = Trading::start(
+            dbs.trading.clone(),
+            clock.clone(),
+            Self::master_key(&settings)?,
+        )
+        .await?;
+        if settings.demo_data {
+            if let Some(summary) = trading.load_demo_if_empty().await? {
+                tracing::info!(%summary, "demo trading projects created");
+            }
+        }
+        let supervision = Supervision::start(
+            dbs.supervision.clone(),
+            clock.clone(),
+            settings.supervision_rules.clone(),
+            std::sync::Arc::new(InProcessCases(onewindow_cases::rpc::CaseRpc::new(
+                cases.clone(),
+            ))),
+        )
+        .await?;
+        // What supervision follows is configuration: each stream by name and source.
+        supervision.follow("catalog", local_source(dbs.catalog.clone()), stop.clone());
+        supervision.follow("cases", local_source(dbs.cases.clone()), stop.clone());
+        supervision.follow("trading", local_source(dbs.trading.clone()), stop.clone());
         let verifier = Self::verifier(&settings)?;
         let mut grpc = GrpcServer::new();
         grpc.add_service(catalog.grpc_service(verifier.clone()), dbs.catalog.clone());
         grpc.add_service(cases.grpc_service(verifier.clone()), dbs.cases.clone());
+        grpc.add_service(trading.grpc_service(verifier.clone()), dbs.trading.clone());
+        grpc.add_service(
+            supervision.grpc_service(verifier.clone()),
+            dbs.supervision.clone(),
+        );
         let addr: SocketAddr = settings
             .grpc_addr
             .parse()
@@ -171,7 +217,31 @@ impl Standalone {
         cases
             .migrate(&[&onewindow_kit::MIGRATIONS, &onewindow_cases::MIGRATIONS])
             .await?;
-        Ok(Databases { catalog, cases })
+        let trading = Db::connect(
+            &settings.database_url(&settings.trading, "trading"),
+            settings.trading.max_connections,
+        )
+        .await?;
+        trading
+            .migrate(&[&onewindow_kit::MIGRATIONS, &onewindow_trading::MIGRATIONS])
+            .await?;
+        let supervision = Db::connect(
+            &settings.database_url(&settings.supervision, "supervision"),
+            settings.supervision.max_connections,
+        )
+        .await?;
+        supervision
+            .migrate(&[
+                &onewindow_kit::MIGRATIONS,
+                &onewindow_supervision::MIGRATIONS,
+            ])
+            .await?;
+        Ok(Databases {
+            catalog,
+            cases,
+            trading,
+            supervision,
+        })
     }
 
     /// Loads the demo data into empty databases.
@@ -227,6 +297,29 @@ impl Standalone {
         let (issuer, pem) = TokenIssuer::generate(issuer, audience)?;
         write_private(&path, &pem)?;
         Ok(issuer)
+    }
+
+    /// The key that seals bids: from the configured file, or created (random, owner-only)
+    /// in the data directory on first start. Losing it makes sealed bids unreadable.
+    pub fn master_key(settings: &Settings) -> anyhow::Result<[u8; 32]> {
+        let path = match &settings.trading_master_key_file {
+            Some(p) => PathBuf::from(p),
+            None => Path::new(&settings.data_dir).join("trading-master.key"),
+        };
+        if !path.exists() {
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent)?;
+            }
+            let key: [u8; 32] = rand::random();
+            write_private(&path, &hex::encode(key))?;
+        }
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        let bytes = hex::decode(text.trim())
+            .with_context(|| format!("{} must hold 64 hexadecimal digits", path.display()))?;
+        bytes
+            .try_into()
+            .map_err(|_| anyhow::anyhow!("{} must hold a 32-byte key", path.display()))
     }
 
     /// Accepts the built-in issuer's tokens and any configured public keys.

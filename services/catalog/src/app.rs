@@ -31,6 +31,9 @@ pub struct State {
     pub calendars: Calendars,
     /// The catalog in force on the day the state was loaded: what most reads serve.
     pub view: Arc<CatalogView>,
+    /// The database's commit count seen before loading: a load started earlier never
+    /// replaces one started later (a slow background reload racing a caller's refresh).
+    pub generation: u64,
 }
 
 impl State {
@@ -171,13 +174,17 @@ impl Catalog {
 }
 
 fn replace(cell: &RwLock<Arc<State>>, state: State) {
-    match cell.write() {
-        Ok(mut g) => *g = Arc::new(state),
-        Err(poisoned) => *poisoned.into_inner() = Arc::new(state),
+    let mut g = match cell.write() {
+        Ok(g) => g,
+        Err(poisoned) => poisoned.into_inner(),
+    };
+    if state.generation >= g.generation {
+        *g = Arc::new(state);
     }
 }
 
 async fn load_state(db: &Db, today: NaiveDate) -> Result<State, Error> {
+    let generation = *db.commits().borrow();
     let regions: Vec<Region> = store::load_regions(db).await?;
     let departments: Vec<Department> = store::load_departments(db).await?;
     let mut versions: BTreeMap<ItemId, Vec<ItemVersion>> = BTreeMap::new();
@@ -199,6 +206,7 @@ async fn load_state(db: &Db, today: NaiveDate) -> Result<State, Error> {
         batches: store::load_bodies(db, JsonTable::Batch).await?,
         calendars: Calendars::new(store::load_calendar_years(db).await?)?,
         view: Arc::new(view),
+        generation,
     })
 }
 

@@ -1,0 +1,140 @@
+//! The catalog stream's handlers: item versions (what rules check cases against) and
+//! working-day calendars (what deadlines are reckoned with).
+
+use std::collections::BTreeMap;
+
+use onewindow_kit::calendar::YearSchedule;
+use onewindow_kit::consumer::BoxFuture;
+use onewindow_kit::db::Tx;
+use onewindow_kit::error::Error;
+use onewindow_proto::catalog::v1 as pb;
+use onewindow_proto::common::v1::{self as common, Event};
+
+use super::decode::{days, opt_date, payload, Decoded};
+use super::Outcome;
+use crate::app::Core;
+use crate::domain::catalog::ItemFacts;
+use crate::domain::terms::{parse_date, HandlerRole, Stage};
+use crate::rpc::convert::stage_from_proto;
+use crate::store;
+
+pub(crate) fn apply<'a>(
+    core: &'a Core,
+    _stream: &'a str,
+    tx: &'a mut Tx,
+    event: &'a Event,
+) -> BoxFuture<'a, Result<Outcome, Error>> {
+    Box::pin(async move {
+        let outcome = match event.kind.as_str() {
+            "catalog.item.published" => match item_facts(event) {
+                Ok(Some(item)) => {
+                    store::save_item(tx, &item).await?;
+                    Ok(())
+                }
+                Ok(None) => Ok(()),
+                Err(reason) => Err(reason),
+            },
+            "catalog.item.cancelled" => match cancelled(event) {
+                Ok((item_id, version, until)) => {
+                    if let Some(mut item) = store::item(tx, &item_id, version).await? {
+                        item.valid_until = Some(until);
+                        store::save_item(tx, &item).await?;
+                    }
+                    Ok(())
+                }
+                Err(reason) => Err(reason),
+            },
+            "catalog.calendar.changed" => match calendar_year(event) {
+                Ok((region, schedule)) => {
+                    store::save_calendar_year(tx, &region, &schedule).await?;
+                    core.set_calendar_year(&region, schedule);
+                    Ok(())
+                }
+                Err(reason) => Err(reason),
+            },
+            other => Err(format!("{other} is not a catalog event supervision reads")),
+        };
+        Ok(match outcome {
+            Ok(()) => Outcome::Applied,
+            Err(reason) => Outcome::Unreadable(reason),
+        })
+    })
+}
+
+fn role(r: i32) -> Option<HandlerRole> {
+    match common::HandlerRole::try_from(r).ok()? {
+        common::HandlerRole::Clerk => Some(HandlerRole::Clerk),
+        common::HandlerRole::Approver => Some(HandlerRole::Approver),
+        common::HandlerRole::Unspecified => None,
+    }
+}
+
+/// The facts of a published version; None for a draft (never in force).
+fn item_facts(event: &Event) -> Decoded<Option<ItemFacts>> {
+    let m: pb::ItemPublished = payload(event, "onewindow.catalog.v1.ItemPublished")?;
+    let item = m.item.ok_or("item is missing")?;
+    if item.status != pb::VersionStatus::Published as i32 {
+        return Ok(None);
+    }
+    let required_at_intake = item
+        .materials
+        .iter()
+        .filter(|mat| {
+            mat.required && matches!(stage_from_proto(mat.stage), None | Some(Stage::Accept))
+        })
+        .map(|mat| mat.id.clone())
+        .collect();
+    let steps = item
+        .steps
+        .iter()
+        .filter_map(|s| Some((stage_from_proto(s.stage)?, role(s.handler_role)?)))
+        .collect();
+    Ok(Some(ItemFacts {
+        item_id: item.id.clone(),
+        version: days(item.version, "item.version")?,
+        department_id: item.department_id.clone(),
+        office_id: item.office_id.clone(),
+        valid_from: opt_date(&item.valid_from, "item.valid_from")?,
+        valid_until: opt_date(&item.valid_until, "item.valid_until")?,
+        free_of_charge: item.free_of_charge,
+        fees: item
+            .fees
+            .iter()
+            .map(|f| (f.id.clone(), f.amount_fen))
+            .collect::<BTreeMap<_, _>>(),
+        required_at_intake,
+        steps,
+        max_extension_days: days(item.max_extension_days, "item.max_extension_days")?,
+        window_accept_only: item.window_authorization == pb::WindowAuthorization::AcceptOnly as i32,
+    }))
+}
+
+fn cancelled(event: &Event) -> Decoded<(String, u32, chrono::NaiveDate)> {
+    let m: pb::ItemCancelled = payload(event, "onewindow.catalog.v1.ItemCancelled")?;
+    let until = parse_date(&m.effective_date)
+        .ok_or_else(|| format!("effective_date {:?} is not a date", m.effective_date))?;
+    Ok((m.item_id, days(m.version, "version")?, until))
+}
+
+fn calendar_year(event: &Event) -> Decoded<(String, YearSchedule)> {
+    let m: pb::CalendarChanged = payload(event, "onewindow.catalog.v1.CalendarChanged")?;
+    let c = m.calendar.ok_or("calendar is missing")?;
+    let mut schedule = YearSchedule::unpublished(m.year);
+    schedule.published = c.published;
+    schedule.source = c.source.clone();
+    for day in &c.days {
+        let date = parse_date(&day.date)
+            .ok_or_else(|| format!("calendar day {:?} is not a date", day.date))?;
+        match pb::DayKind::try_from(day.kind) {
+            Ok(pb::DayKind::Holiday) => {
+                schedule.holidays.insert(date, day.name.clone());
+            }
+            Ok(pb::DayKind::MakeupWorkday) => {
+                schedule.makeup_workdays.insert(date, day.name.clone());
+            }
+            _ => return Err(format!("calendar day {} has no kind", day.date)),
+        }
+    }
+    schedule.validate().map_err(|e| e.to_string())?;
+    Ok((m.region_code, schedule))
+}
