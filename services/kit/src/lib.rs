@@ -13,6 +13,7 @@ pub mod db;
 pub mod error;
 pub mod idempotency;
 pub mod outbox;
+pub mod remote;
 pub mod serve;
 pub mod telemetry;
 pub mod testing;

@@ -1,0 +1,130 @@
+//! `onewindow-catalog`: the catalog service in a process of its own, for a deployment
+//! where every service runs apart (Kubernetes). Configuration: a TOML file (`--config`),
+//! then `ONEWINDOW_*` environment variables (`ONEWINDOW_DATABASE__URL`).
+
+#![forbid(unsafe_code)]
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::Parser;
+use onewindow_catalog::Catalog;
+use onewindow_kit::clock::Clock;
+use onewindow_kit::config::{AuthSettings, DatabaseSettings, Secret, TelemetrySettings};
+use onewindow_kit::db::Db;
+use onewindow_kit::remote::{self, ServerTls};
+use onewindow_kit::serve::GrpcServer;
+use serde::{Deserialize, Serialize};
+
+#[derive(Parser)]
+#[command(
+    name = "onewindow-catalog",
+    version,
+    about = "OneWindow's catalog service"
+)]
+struct Cli {
+    /// TOML configuration file (ONEWINDOW_* environment variables override it).
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Create or upgrade the database, then exit.
+    #[arg(long)]
+    migrate_only: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+struct Settings {
+    /// Where the gRPC service listens.
+    grpc_addr: String,
+    database: DatabaseSettings,
+    telemetry: TelemetrySettings,
+    /// Tokens are verified with `public_key_files`; no private key here.
+    auth: AuthSettings,
+    /// TLS of the gRPC server (see `onewindow_kit::remote`).
+    tls: Option<ServerTls>,
+    /// Load the demo catalog into an empty database at start.
+    demo_data: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            grpc_addr: "127.0.0.1:50051".into(),
+            database: DatabaseSettings {
+                url: Secret::new("sqlite://catalog.db".into()),
+                max_connections: None,
+            },
+            telemetry: TelemetrySettings {
+                service_name: "onewindow-catalog".into(),
+                ..TelemetrySettings::default()
+            },
+            auth: AuthSettings::default(),
+            tls: None,
+            demo_data: false,
+        }
+    }
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let settings: Settings = onewindow_kit::config::load(cli.config.as_deref())?;
+    let telemetry = onewindow_kit::telemetry::init(&settings.telemetry)?;
+    let result = run(settings, cli.migrate_only).await;
+    if let Err(e) = &result {
+        tracing::error!(error = format!("{e:#}"), "catalog stopped");
+    }
+    telemetry.shutdown();
+    result
+}
+
+async fn run(settings: Settings, migrate_only: bool) -> anyhow::Result<()> {
+    let db = Db::connect(
+        settings.database.url.expose(),
+        settings.database.max_connections,
+    )
+    .await
+    .context("cannot open the catalog database")?;
+    // Replicas starting together take turns: the migrator holds a lock on PostgreSQL.
+    db.migrate(&[&onewindow_kit::MIGRATIONS, &onewindow_catalog::MIGRATIONS])
+        .await?;
+    if migrate_only {
+        tracing::info!("catalog database is up to date");
+        return Ok(());
+    }
+    let addr: SocketAddr = settings
+        .grpc_addr
+        .parse()
+        .with_context(|| format!("grpc_addr {} is not an address", settings.grpc_addr))?;
+    refuse_server_tls(settings.tls.as_ref())?;
+    let verifier = remote::verifier_from_files(&settings.auth)?;
+
+    let catalog = Catalog::start(db.clone(), Clock::system()).await?;
+    if settings.demo_data {
+        if let Some(summary) = catalog.load_demo_if_empty().await? {
+            tracing::info!(%summary, "demo catalog loaded");
+        }
+    }
+    let mut grpc = GrpcServer::new();
+    grpc.add_service(catalog.grpc_service(verifier), db.clone());
+    let server = grpc.bind(addr).await?;
+    server
+        .run_until(onewindow_kit::serve::shutdown_signal())
+        .await?;
+    db.close().await;
+    Ok(())
+}
+
+/// The gRPC server takes no TLS configuration yet: rather than serve plaintext when TLS was
+/// asked for, refuse to start (the files are checked first, so the message is about TLS).
+fn refuse_server_tls(tls: Option<&ServerTls>) -> anyhow::Result<()> {
+    if let Some(tls) = tls {
+        tls.config()?;
+        anyhow::bail!(
+            "tls: this build serves plaintext gRPC only; terminate TLS in front of the \
+             service (see deploy/README.md)"
+        );
+    }
+    Ok(())
+}

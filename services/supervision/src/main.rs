@@ -1,0 +1,193 @@
+//! `onewindow-supervision`: the supervision service in a process of its own. It follows the
+//! event streams of cases, the catalog and trading over gRPC, and checks evaluations with
+//! the cases service's public lookup. Configuration: a TOML file (`--config`), then
+//! `ONEWINDOW_*` environment variables (`ONEWINDOW_DATABASE__URL`,
+//! `ONEWINDOW_PEERS__CASES__ENDPOINTS`, `ONEWINDOW_SUPERVISION__SCAN_INTERVAL_SECS`).
+
+#![forbid(unsafe_code)]
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::Parser;
+use onewindow_kit::clock::Clock;
+use onewindow_kit::config::{AuthSettings, DatabaseSettings, Secret, TelemetrySettings};
+use onewindow_kit::db::Db;
+use onewindow_kit::remote::{self, BearerToken, PeerSettings, ServerTls};
+use onewindow_kit::serve::GrpcServer;
+use onewindow_proto::cases::v1::case_service_client::CaseServiceClient;
+use onewindow_supervision::verifier::RemoteCases;
+use onewindow_supervision::{Supervision, SupervisionSettings};
+use serde::{Deserialize, Serialize};
+use tokio_util::sync::CancellationToken;
+
+#[derive(Parser)]
+#[command(
+    name = "onewindow-supervision",
+    version,
+    about = "OneWindow's supervision service"
+)]
+struct Cli {
+    /// TOML configuration file (ONEWINDOW_* environment variables override it).
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Create or upgrade the database, then exit.
+    #[arg(long)]
+    migrate_only: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+struct Settings {
+    /// Where the gRPC service listens.
+    grpc_addr: String,
+    database: DatabaseSettings,
+    telemetry: TelemetrySettings,
+    /// Tokens are verified with `public_key_files`; no private key here.
+    auth: AuthSettings,
+    /// TLS of the gRPC server (see `onewindow_kit::remote`).
+    tls: Option<ServerTls>,
+    peers: Peers,
+    /// Warning thresholds, rule severities, score weights.
+    supervision: SupervisionSettings,
+}
+
+/// The services supervision watches. A peer with no endpoints is not followed (a center
+/// without public resource trading leaves `trading` empty); `cases` is required.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+struct Peers {
+    /// File holding the token (role `service`) presented to peers; read at each reconnect.
+    token_file: Option<String>,
+    cases: PeerSettings,
+    catalog: PeerSettings,
+    trading: PeerSettings,
+}
+
+impl Default for Peers {
+    fn default() -> Self {
+        Peers {
+            token_file: None,
+            catalog: PeerSettings::at(["http://127.0.0.1:50051"]),
+            cases: PeerSettings::at(["http://127.0.0.1:50052"]),
+            trading: PeerSettings::at(["http://127.0.0.1:50053"]),
+        }
+    }
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            grpc_addr: "127.0.0.1:50054".into(),
+            database: DatabaseSettings {
+                url: Secret::new("sqlite://supervision.db".into()),
+                max_connections: None,
+            },
+            telemetry: TelemetrySettings {
+                service_name: "onewindow-supervision".into(),
+                ..TelemetrySettings::default()
+            },
+            auth: AuthSettings::default(),
+            tls: None,
+            peers: Peers::default(),
+            supervision: SupervisionSettings::default(),
+        }
+    }
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let settings: Settings = onewindow_kit::config::load(cli.config.as_deref())?;
+    let telemetry = onewindow_kit::telemetry::init(&settings.telemetry)?;
+    let result = run(settings, cli.migrate_only).await;
+    if let Err(e) = &result {
+        tracing::error!(error = format!("{e:#}"), "supervision stopped");
+    }
+    telemetry.shutdown();
+    result
+}
+
+async fn run(settings: Settings, migrate_only: bool) -> anyhow::Result<()> {
+    let db = Db::connect(
+        settings.database.url.expose(),
+        settings.database.max_connections,
+    )
+    .await
+    .context("cannot open the supervision database")?;
+    // Replicas starting together take turns: the migrator holds a lock on PostgreSQL.
+    db.migrate(&[
+        &onewindow_kit::MIGRATIONS,
+        &onewindow_supervision::MIGRATIONS,
+    ])
+    .await?;
+    if migrate_only {
+        tracing::info!("supervision database is up to date");
+        return Ok(());
+    }
+    let addr: SocketAddr = settings
+        .grpc_addr
+        .parse()
+        .with_context(|| format!("grpc_addr {} is not an address", settings.grpc_addr))?;
+    refuse_server_tls(settings.tls.as_ref())?;
+    let verifier = remote::verifier_from_files(&settings.auth)?;
+    let token = BearerToken::from_file_setting(settings.peers.token_file.as_deref());
+    // A token that cannot be read now would fail every reconnect later: say so at start.
+    token.current()?;
+    let cases = remote::channel(&settings.peers.cases).context("peers.cases")?;
+
+    // The scanner is replica-safe: each warning is issued once, whichever replica finds it.
+    let supervision = Supervision::start(
+        db.clone(),
+        Clock::system(),
+        settings.supervision.clone(),
+        Arc::new(RemoteCases(CaseServiceClient::new(cases.clone()))),
+    )
+    .await?;
+    let stop = CancellationToken::new();
+    supervision.follow(
+        "cases",
+        remote::grpc_source(cases, remote::CASES_WATCH, token.clone())?,
+        stop.clone(),
+    );
+    for (name, peer, path) in [
+        ("catalog", &settings.peers.catalog, remote::CATALOG_WATCH),
+        ("trading", &settings.peers.trading, remote::TRADING_WATCH),
+    ] {
+        if peer.endpoints.is_empty() {
+            tracing::info!(stream = name, "no endpoints configured; not followed");
+            continue;
+        }
+        let channel = remote::channel(peer).with_context(|| format!("peers.{name}"))?;
+        supervision.follow(
+            name,
+            remote::grpc_source(channel, path, token.clone())?,
+            stop.clone(),
+        );
+    }
+    let mut grpc = GrpcServer::new();
+    grpc.add_service(supervision.grpc_service(verifier), db.clone());
+    let server = grpc.bind(addr).await?;
+    let result = server
+        .run_until(onewindow_kit::serve::shutdown_signal())
+        .await;
+    stop.cancel();
+    supervision.shutdown();
+    db.close().await;
+    Ok(result?)
+}
+
+/// The gRPC server takes no TLS configuration yet: rather than serve plaintext when TLS was
+/// asked for, refuse to start (the files are checked first, so the message is about TLS).
+fn refuse_server_tls(tls: Option<&ServerTls>) -> anyhow::Result<()> {
+    if let Some(tls) = tls {
+        tls.config()?;
+        anyhow::bail!(
+            "tls: this build serves plaintext gRPC only; terminate TLS in front of the \
+             service (see deploy/README.md)"
+        );
+    }
+    Ok(())
+}
