@@ -188,7 +188,7 @@ fn router(state: Arc<AppState>) -> Router {
         .route("/readyz", get(health::readyz))
         .route("/api/v1/openapi.json", get(health::openapi))
         .route("/api/v1/{*rest}", any(transcode::handle))
-        .merge(pages::router())
+        .merge(pages::router(body_limit))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::identify,

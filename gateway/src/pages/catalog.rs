@@ -221,6 +221,13 @@ pub async fn item_guide(ctx: Ctx, Path(item_id): Path<String>) -> Result<Respons
     let guide = load_guide(&ctx, &item_id).await?;
     let body = html! {
         h1 { (guide.item.name) }
+        @if super::apply::offered_online(&guide.item) {
+            p.actions {
+                a.cta href={ "/items/" (seg(&guide.item.id)) "/apply" } { (ctx.tr("在线申请", "Apply online")) }
+                " "
+                a href="/track" { (ctx.t().nav_track) }
+            }
+        }
         (guide_body(ctx.lang, &guide, "/departments/"))
     };
     Ok(page(&ctx, &guide.item.name, body).into_response())

@@ -1,5 +1,5 @@
-//! Departments with their windows and items, one-stop bundle guides, and the catalog's
-//! public statistics.
+//! Departments with their windows and items, one-stop bundle guides, and department names
+//! for the pages of other services.
 
 use std::collections::HashMap;
 
@@ -11,7 +11,7 @@ use onewindow_proto::catalog::v1 as pb;
 use super::catalog::item_list;
 use super::layout::{page, seg};
 use super::text::Lang;
-use super::{labels, Ctx, PageError};
+use super::{Ctx, PageError};
 
 pub async fn departments(ctx: Ctx) -> Result<Response, PageError> {
     let t = ctx.t();
@@ -247,53 +247,26 @@ pub fn bundle_body(lang: Lang, guide: &BundleGuide, item_base: &str) -> Markup {
     }
 }
 
-pub async fn statistics(ctx: Ctx) -> Result<Response, PageError> {
-    let t = ctx.t();
-    let lang = ctx.lang;
-    let s = ctx
-        .catalog()?
-        .get_catalog_statistics(ctx.req(pb::GetCatalogStatisticsRequest::default()))
+/// Department names by id, for pages of other services that name departments by id. A
+/// catalog that does not answer leaves the ids shown as they are.
+pub async fn department_names(ctx: &Ctx) -> HashMap<String, String> {
+    let Ok(mut client) = ctx.catalog() else {
+        return HashMap::new();
+    };
+    client
+        .list_departments(ctx.req(pb::ListDepartmentsRequest::default()))
         .await
-        .map_err(|s| ctx.error(&s))?
-        .into_inner();
-    let counts = |title: &str, rows: &[pb::Count]| {
-        html! {
-            h2 { (title) }
-            table {
-                thead { tr { th { (title) } th.num { (t.count) } } }
-                tbody { @for c in rows { tr { td { (labels::statistics_key(lang, &c.key)) } td.num { (c.count) } } } }
-            }
-        }
-    };
-    let body = html! {
-        h1 { (t.statistics) }
-        ul.figures {
-            li { strong { (s.items_in_force) } span { (t.items_in_force) } }
-            li { strong { (format!("{:.2}", s.average_statutory_limit_days)) } span { (t.avg_statutory) } }
-            li { strong { (format!("{:.2}", s.average_promised_limit_days)) } span { (t.avg_promised) } }
-            li { strong { (format!("{:.2}%", s.reduction_percent)) } span { (t.reduction) } }
-            li { strong { (format!("{:.1}%", s.fully_authorized_share * 100.0)) } span { (t.fully_authorized_share) } }
-            li { strong { (s.departments) } span { (t.department_count) } }
-            li { strong { (s.offices) } span { (t.office_count) } }
-            li { strong { (s.bundles) } span { (t.bundle_count) } }
-        }
-        (counts(t.by_type, &s.by_type))
-        (counts(t.by_service_mode, &s.by_service_mode))
-        (counts(t.by_class, &s.by_class))
-        h2 { (t.per_department) }
-        table {
-            thead { tr { th { (t.department) } th.num { (t.count) } th.num { (t.fully_authorized) } th.num { (t.share) } } }
-            tbody {
-                @for d in &s.by_department {
-                    tr {
-                        td { a href={ "/departments/" (seg(&d.department_id)) } { (d.department_name) } }
-                        td.num { (d.items) }
-                        td.num { (d.fully_authorized) }
-                        td.num { (format!("{:.1}%", d.fully_authorized_share * 100.0)) }
-                    }
-                }
-            }
-        }
-    };
-    Ok(page(&ctx, t.statistics, body).into_response())
+        .map(|r| {
+            r.into_inner()
+                .departments
+                .into_iter()
+                .map(|d| (d.id, d.name))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The name of a department, or its id when the catalog does not know it.
+pub fn name_of<'a>(names: &'a HashMap<String, String>, id: &'a str) -> &'a str {
+    names.get(id).map(String::as_str).unwrap_or(id)
 }

@@ -185,11 +185,20 @@ pub fn statistics_key(lang: Lang, key: &str) -> String {
         .unwrap_or_else(|| key.to_string())
 }
 
-/// Fen as yuan with two decimals: `8000` -> `80.00`. Integer arithmetic, never floats.
+/// Fen as yuan with two decimals and thousands grouped: `8000` -> `80.00`,
+/// `948000000` -> `9,480,000.00`. Integer arithmetic, never floats.
 pub fn yuan(fen: i64) -> String {
     let sign = if fen < 0 { "-" } else { "" };
     let abs = fen.unsigned_abs();
-    format!("{sign}{}.{:02}", abs / 100, abs % 100)
+    let whole = (abs / 100).to_string();
+    let mut grouped = String::with_capacity(whole.len() + whole.len() / 3);
+    for (i, c) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    format!("{sign}{grouped}.{:02}", abs % 100)
 }
 
 #[cfg(test)]
@@ -201,6 +210,9 @@ mod tests {
         assert_eq!(yuan(8000), "80.00");
         assert_eq!(yuan(5), "0.05");
         assert_eq!(yuan(-1250), "-12.50");
+        assert_eq!(yuan(948_000_000), "9,480,000.00");
+        assert_eq!(yuan(100_000), "1,000.00");
+        assert_eq!(yuan(99_999), "999.99");
     }
 
     #[test]

@@ -106,11 +106,16 @@ pub async fn submit(
     match state.auth.login(form.username.trim(), &form.password) {
         Some((principal, token)) => {
             tracing::info!(subject = %principal.subject, "signed in");
+            // Without a page to return to, each role starts where it works.
+            let next = match safe_return(&form.next) {
+                "/" => super::layout::role_home(&principal),
+                next => next,
+            };
             (
                 StatusCode::SEE_OTHER,
                 [
                     (header::SET_COOKIE, state.auth.session_cookie(&token)),
-                    (header::LOCATION, safe_return(&form.next).to_string()),
+                    (header::LOCATION, next.to_string()),
                 ],
             )
                 .into_response()
@@ -128,12 +133,8 @@ pub async fn logout(
     State(state): State<Arc<AppState>>,
     Form(form): Form<LogoutForm>,
 ) -> Response {
-    if !state.auth.csrf_ok(&ctx.caller, &form.csrf) {
-        return super::PageError {
-            status: StatusCode::FORBIDDEN,
-            lang: ctx.lang,
-        }
-        .into_response();
+    if let Err(refused) = ctx.check_csrf(&form.csrf) {
+        return refused.into_response();
     }
     (
         StatusCode::SEE_OTHER,

@@ -1,43 +1,120 @@
 //! Server-rendered pages that work without JavaScript: the public catalog (search, item and
-//! bundle guides, departments, statistics), the hall's kiosk mode, and sign-in. Handlers
-//! call the typed gRPC clients with the user's token; maud escapes everything rendered.
+//! bundle guides, departments, statistics), online application and progress lookup,
+//! evaluations and complaints, trading announcements, the staff's inbox and case pages,
+//! the trading agents' projects, the supervision console, the hall's kiosk and big screen,
+//! and sign-in. Handlers call the typed gRPC clients with the user's token; maud escapes
+//! everything rendered.
 
+mod apply;
+mod bundles;
+mod case_actions;
+mod case_page;
 mod catalog;
+mod charts;
+mod complaints;
+mod console;
+mod console_cases;
+mod console_people;
 mod directory;
+mod forms;
+mod inbox;
 mod kiosk;
 mod labels;
 mod layout;
 mod login;
+mod public_stats;
+mod screen;
 mod text;
+mod track;
+mod trading;
+mod trading_actions;
+mod vocab;
 
 use std::sync::Arc;
 
-use axum::extract::FromRequestParts;
+use axum::extract::{DefaultBodyLimit, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
+use onewindow_kit::auth::Role;
+use onewindow_proto::cases::v1::case_service_client::CaseServiceClient;
 use onewindow_proto::catalog::v1::catalog_service_client::CatalogServiceClient;
+use onewindow_proto::supervision::v1::supervision_service_client::SupervisionServiceClient;
+use onewindow_proto::trading::v1::trading_service_client::TradingServiceClient;
 use tonic::transport::Channel;
 
 use crate::auth::{cookie_value, Caller, LANG_COOKIE};
 use crate::AppState;
 pub use text::Lang;
 
-/// The package whose typed client the catalog pages use.
+/// The packages whose typed clients the pages use.
 const CATALOG_PACKAGE: &str = "onewindow.catalog.v1";
+const CASES_PACKAGE: &str = "onewindow.cases.v1";
+const SUPERVISION_PACKAGE: &str = "onewindow.supervision.v1";
+const TRADING_PACKAGE: &str = "onewindow.trading.v1";
 
-pub fn router() -> Router<Arc<AppState>> {
+pub fn router(max_body_bytes: usize) -> Router<Arc<AppState>> {
     Router::new()
         .route("/", get(catalog::home))
         .route("/items", get(catalog::search))
         .route("/items/{item_id}", get(catalog::item_guide))
+        .route(
+            "/items/{item_id}/apply",
+            get(apply::form)
+                .post(apply::submit)
+                // Uploads may be as large as the gateway's body limit, not axum's default.
+                .layer(DefaultBodyLimit::max(max_body_bytes)),
+        )
         .route("/departments", get(directory::departments))
         .route("/departments/{department_id}", get(directory::department))
         .route("/bundles", get(directory::bundles))
         .route("/bundles/{bundle_id}", get(directory::bundle_guide))
-        .route("/statistics", get(directory::statistics))
+        .route("/statistics", get(public_stats::statistics))
+        .route("/bulletins", get(public_stats::bulletins))
+        .route("/track", get(track::form).post(track::lookup))
+        .route("/evaluate", post(track::evaluate))
+        .route("/complaints/new", get(complaints::form))
+        .route("/complaints", post(complaints::file))
+        .route(
+            "/complaints/status",
+            get(complaints::status_form).post(complaints::status),
+        )
+        .route("/trading", get(trading::projects))
+        .route("/trading/{project_id}", get(trading::project))
+        .route("/trading/{project_id}/{action}", post(trading_actions::act))
+        .route("/work", get(inbox::inbox))
+        .route("/cases", get(inbox::cases))
+        .route("/cases/{case_id}", get(case_page::case))
+        .route(
+            "/cases/{case_id}/materials/{material_id}",
+            get(case_page::material),
+        )
+        .route("/cases/{case_id}/{action}", post(case_actions::act))
+        .route("/bundle-cases", get(bundles::list))
+        .route("/bundle-cases/{bundle_case_id}", get(bundles::bundle_case))
+        .route("/supervision", get(console::overview))
+        .route("/supervision/warnings", get(console::warnings))
+        .route("/supervision/performance", get(console::performance))
+        .route("/supervision/bulletins", post(console::publish_bulletin))
+        .route("/supervision/violations", get(console_cases::violations))
+        .route(
+            "/supervision/violations/{violation_id}",
+            get(console_cases::violation).post(console_cases::act_on_violation),
+        )
+        .route("/supervision/complaints", get(console_people::complaints))
+        .route(
+            "/supervision/complaints/{complaint_id}",
+            get(console_people::complaint).post(console_people::act_on_complaint),
+        )
+        .route("/supervision/evaluations", get(console_people::evaluations))
+        .route(
+            "/supervision/rectifications/{rectification_id}",
+            get(console_people::rectification).post(console_people::act_on_rectification),
+        )
+        .route("/screen", get(screen::screen))
+        .route("/screen/events", get(screen::events))
         .route("/kiosk", get(kiosk::home))
         .route("/kiosk/departments/{department_id}", get(kiosk::department))
         .route("/kiosk/items/{item_id}", get(kiosk::item))
@@ -45,6 +122,7 @@ pub fn router() -> Router<Arc<AppState>> {
         .route("/login", get(login::form).post(login::submit))
         .route("/logout", post(login::logout))
         .route("/assets/site.css", get(stylesheet))
+        .route("/assets/screen.js", get(screen::script))
 }
 
 async fn stylesheet() -> Response {
@@ -74,6 +152,8 @@ pub struct Ctx {
     pub here: String,
     pub path: String,
     pub has_login: bool,
+    /// A GET (or HEAD): the page may be asked for again after signing in.
+    pub is_read: bool,
     state: Arc<AppState>,
 }
 
@@ -105,6 +185,8 @@ impl FromRequestParts<Arc<AppState>> for Ctx {
             here,
             path: parts.uri.path().to_string(),
             has_login: state.auth.has_login(),
+            is_read: parts.method == axum::http::Method::GET
+                || parts.method == axum::http::Method::HEAD,
             state: state.clone(),
         })
     }
@@ -115,12 +197,33 @@ impl Ctx {
         self.lang.t()
     }
 
-    pub fn catalog(&self) -> Result<CatalogServiceClient<Channel>, PageError> {
+    /// A pair of words by the page's language.
+    pub fn tr(&self, zh: &'static str, en: &'static str) -> &'static str {
+        self.lang.pick(zh, en)
+    }
+
+    fn channel(&self, package: &str) -> Result<Channel, PageError> {
         self.state
             .upstreams
-            .channel(CATALOG_PACKAGE)
-            .map(CatalogServiceClient::new)
+            .channel(package)
             .map_err(|s| self.error(&s))
+    }
+
+    pub fn catalog(&self) -> Result<CatalogServiceClient<Channel>, PageError> {
+        self.channel(CATALOG_PACKAGE).map(CatalogServiceClient::new)
+    }
+
+    pub fn cases(&self) -> Result<CaseServiceClient<Channel>, PageError> {
+        self.channel(CASES_PACKAGE).map(CaseServiceClient::new)
+    }
+
+    pub fn supervision(&self) -> Result<SupervisionServiceClient<Channel>, PageError> {
+        self.channel(SUPERVISION_PACKAGE)
+            .map(SupervisionServiceClient::new)
+    }
+
+    pub fn trading(&self) -> Result<TradingServiceClient<Channel>, PageError> {
+        self.channel(TRADING_PACKAGE).map(TradingServiceClient::new)
     }
 
     /// A request to a service on behalf of the user.
@@ -130,14 +233,67 @@ impl Ctx {
             .request(message, self.caller.token.as_deref())
     }
 
+    /// A streaming request on behalf of the user: no deadline, it ends when the page goes.
+    pub fn stream_req<T>(&self, message: T) -> tonic::Request<T> {
+        let mut req = self.req(message);
+        req.metadata_mut().remove("grpc-timeout");
+        req
+    }
+
+    pub fn has(&self, role: Role) -> bool {
+        self.caller.signed_in() && self.caller.principal.has(role)
+    }
+
+    /// Window clerks and approvers: the ones with an inbox.
+    pub fn is_staff(&self) -> bool {
+        self.has(Role::Clerk) || self.has(Role::Approver)
+    }
+
+    /// Pages of the signed-in only send the anonymous to sign in first.
+    pub fn require_sign_in(&self) -> Result<(), PageError> {
+        if self.caller.signed_in() {
+            Ok(())
+        } else {
+            Err(self.login_first())
+        }
+    }
+
+    /// Sign in, then come back: to this page, or for a form that was sent (it cannot be
+    /// asked for again with GET) to the start.
+    pub fn login_first(&self) -> PageError {
+        let next = if self.is_read {
+            self.here.clone()
+        } else {
+            "/".to_string()
+        };
+        PageError {
+            status: StatusCode::UNAUTHORIZED,
+            lang: self.lang,
+            detail: None,
+            login: self.has_login.then_some(next),
+            back: None,
+        }
+    }
+
+    /// A failed upstream call as a page: a sign-in for the anonymous, the service's own
+    /// words for a refused request (they name the state and the rule), nothing of a fault.
     pub fn error(&self, status: &tonic::Status) -> PageError {
         let http = crate::problem::http_status(status.code());
         if http.is_server_error() {
             tracing::warn!(code = ?status.code(), message = status.message(), "page upstream call failed");
         }
+        if status.code() == tonic::Code::Unauthenticated && !self.caller.signed_in() {
+            return self.login_first();
+        }
         PageError {
             status: http,
             lang: self.lang,
+            detail: http
+                .is_client_error()
+                .then(|| status.message().to_string())
+                .filter(|m| !m.is_empty()),
+            login: None,
+            back: None,
         }
     }
 
@@ -145,6 +301,24 @@ impl Ctx {
         PageError {
             status: StatusCode::NOT_FOUND,
             lang: self.lang,
+            detail: None,
+            login: None,
+            back: None,
+        }
+    }
+
+    /// A form whose CSRF token does not belong to this browser and user.
+    pub fn check_csrf(&self, submitted: &str) -> Result<(), PageError> {
+        if self.state.auth.csrf_ok(&self.caller, submitted) {
+            Ok(())
+        } else {
+            Err(PageError {
+                status: StatusCode::FORBIDDEN,
+                lang: self.lang,
+                detail: Some(self.t().form_expired.to_string()),
+                login: None,
+                back: None,
+            })
         }
     }
 
@@ -160,25 +334,54 @@ impl Ctx {
         out.append_pair("lang", self.lang.other().code());
         format!("{path}?{}", out.finish())
     }
+
+    /// Cancelled at shutdown: long-lived event streams end with it.
+    pub fn shutdown(&self) -> tokio_util::sync::CancellationToken {
+        self.state.shutdown.clone()
+    }
 }
 
-/// A page that could not be shown, rendered as an HTML error page.
+/// A page that could not be shown, rendered as an HTML error page (or a sign-in).
 #[derive(Debug)]
 pub struct PageError {
     pub status: StatusCode,
     pub lang: Lang,
+    /// The service's reason for refusing, shown as it is (escaped).
+    pub detail: Option<String>,
+    /// Sign in first, then come back here.
+    pub login: Option<String>,
+    /// Where the visitor goes back to (the form's page).
+    pub back: Option<String>,
+}
+
+impl PageError {
+    /// The error page offers a way back to `href` (the page of the form that failed).
+    pub fn back_to(mut self, href: impl Into<String>) -> Self {
+        self.back = Some(href.into());
+        self
+    }
 }
 
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
+        if let Some(next) = &self.login {
+            let to = format!("/login?next={}", layout::encode(safe_return(next)));
+            return Redirect::to(&to).into_response();
+        }
         let t = self.lang.t();
         let message = match self.status {
             StatusCode::NOT_FOUND => t.not_found,
             StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => t.denied,
             s if s.is_server_error() => t.unavailable,
-            _ => t.error_title,
+            _ => t.refused,
         };
-        (self.status, layout::error_page(self.lang, message)).into_response()
+        let page = layout::error_page(
+            self.lang,
+            message,
+            self.detail.as_deref(),
+            self.back.as_deref().map(safe_return),
+        );
+        (self.status, page).into_response()
     }
 }
 

@@ -75,6 +75,11 @@ texts! {
     nav_login: "登录", "Sign in";
     nav_logout: "退出", "Sign out";
     nav_api: "开放接口", "API";
+    nav_track: "办件查询", "Track a case";
+    nav_trading: "公共资源交易", "Public trading";
+    nav_complaints: "投诉举报", "Complaints";
+    nav_public: "公共服务", "Public services";
+    nav_work: "工作台", "Workbench";
     search_placeholder: "输入事项名称、部门或关键词", "Service, department or keyword";
     search: "搜索", "Search";
     themes: "主题服务", "Themes";
@@ -178,6 +183,9 @@ texts! {
     not_found: "没有找到您要的内容。", "Nothing was found here.";
     unavailable: "服务暂时不可用，请稍后再试。", "The service is unavailable; try again later.";
     denied: "您没有权限查看此内容。", "You may not see this.";
+    refused: "请求未被受理。", "The request was not accepted.";
+    reason_given: "原因", "Reason";
+    go_back: "返回上一页", "Go back";
     back_home: "返回首页", "Back to the start";
     footer: "本页信息来自事项目录，依法公开。", "Information from the service catalog, published as the law requires.";
 }
