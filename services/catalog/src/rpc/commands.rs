@@ -57,6 +57,14 @@ fn changed<'a>(changes: &[VersionChange], versions: &'a [ItemVersion]) -> Vec<&'
         .collect()
 }
 
+/// Catalog writes are for catalog administrators: checked before the request is read, so
+/// nobody else learns how their input would have been judged.
+fn authorize<R>(request: &Request<R>) -> Result<(), Status> {
+    principal(request)
+        .require_any(&[Role::CatalogAdmin])
+        .map_err(status)
+}
+
 impl CatalogRpc {
     /// Authorizes a catalog write and begins its unit of work.
     async fn begin<T: prost::Message + Default, R: prost::Message>(
@@ -171,6 +179,7 @@ impl CatalogRpc {
         &self,
         request: Request<pb::PutDepartmentRequest>,
     ) -> Result<Response<pb::Department>, Status> {
+        authorize(&request)?;
         let req = request.get_ref();
         let Some(d) = req.department.as_ref() else {
             return Err(status(Error::invalid("department", "is required")));
@@ -221,6 +230,7 @@ impl CatalogRpc {
         &self,
         request: Request<pb::CreateItemDraftRequest>,
     ) -> Result<Response<pb::Item>, Status> {
+        authorize(&request)?;
         let req = request.get_ref();
         let Some(item) = req.item.as_ref() else {
             return Err(status(Error::invalid("item", "is required")));
@@ -253,6 +263,7 @@ impl CatalogRpc {
         &self,
         request: Request<pb::UpdateItemDraftRequest>,
     ) -> Result<Response<pb::Item>, Status> {
+        authorize(&request)?;
         let req = request.get_ref();
         let Some(item) = req.item.as_ref() else {
             return Err(status(Error::invalid("item", "is required")));
@@ -295,6 +306,7 @@ impl CatalogRpc {
         &self,
         request: Request<pb::PublishItemVersionRequest>,
     ) -> Result<Response<pb::Item>, Status> {
+        authorize(&request)?;
         let req = request.get_ref();
         let id = ItemId::parse(&req.item_id)
             .map_err(|e| status(Error::invalid("item_id", e.to_string())))?;
@@ -354,6 +366,7 @@ impl CatalogRpc {
         &self,
         request: Request<pb::CancelItemRequest>,
     ) -> Result<Response<pb::Item>, Status> {
+        authorize(&request)?;
         let req = request.get_ref();
         let id = ItemId::parse(&req.item_id)
             .map_err(|e| status(Error::invalid("item_id", e.to_string())))?;
@@ -404,6 +417,7 @@ impl CatalogRpc {
         &self,
         request: Request<pb::CreateAdjustmentBatchRequest>,
     ) -> Result<Response<pb::AdjustmentBatch>, Status> {
+        authorize(&request)?;
         let req = request.get_ref();
         let Some(b) = req.batch.as_ref() else {
             return Err(status(Error::invalid("batch", "is required")));
@@ -448,6 +462,7 @@ impl CatalogRpc {
         &self,
         request: Request<pb::ApplyAdjustmentBatchRequest>,
     ) -> Result<Response<pb::AdjustmentBatch>, Status> {
+        authorize(&request)?;
         let req = request.get_ref();
         let directory = self.directory();
         let mut uow = match self
@@ -502,6 +517,7 @@ impl CatalogRpc {
         &self,
         request: Request<pb::CreateBundleRequest>,
     ) -> Result<Response<pb::Bundle>, Status> {
+        authorize(&request)?;
         let req = request.get_ref();
         let Some(b) = req.bundle.as_ref() else {
             return Err(status(Error::invalid("bundle", "is required")));
@@ -548,6 +564,7 @@ impl CatalogRpc {
         &self,
         request: Request<pb::PublishBundleRequest>,
     ) -> Result<Response<pb::Bundle>, Status> {
+        authorize(&request)?;
         let req = request.get_ref();
         let state = self.catalog.state();
         let view = state.view.clone();
@@ -593,6 +610,7 @@ impl CatalogRpc {
         &self,
         request: Request<pb::PutCalendarYearRequest>,
     ) -> Result<Response<pb::CalendarYear>, Status> {
+        authorize(&request)?;
         let req = request.get_ref();
         let Some(c) = req.calendar.as_ref() else {
             return Err(status(Error::invalid("calendar", "is required")));
@@ -650,6 +668,7 @@ impl CatalogRpc {
         &self,
         request: Request<pb::ImportCatalogRequest>,
     ) -> Result<Response<pb::ImportCatalogResponse>, Status> {
+        authorize(&request)?;
         let req = request.get_ref();
         let Some(snapshot) = req.snapshot.as_ref() else {
             return Err(status(Error::invalid("snapshot", "is required")));

@@ -141,6 +141,19 @@ async fn writes_need_a_catalog_admin() {
         t.client.create_item_draft(forged).await.unwrap_err().code(),
         Code::Unauthenticated
     );
+    // Authorization comes first: a clerk learns nothing of how bad input would be judged.
+    let empty = t
+        .client
+        .create_item_draft(t.as_role(
+            Role::Clerk,
+            pb::CreateItemDraftRequest {
+                request_id: "r-empty".into(),
+                item: Some(pb::Item::default()),
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(empty.code(), Code::PermissionDenied);
     assert!(t.client.create_item_draft(t.admin(body)).await.is_ok());
 }
 
