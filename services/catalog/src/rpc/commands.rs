@@ -57,6 +57,34 @@ fn changed<'a>(changes: &[VersionChange], versions: &'a [ItemVersion]) -> Vec<&'
         .collect()
 }
 
+/// Stores a new object of a JSON table and records its creation; an existing id is
+/// ALREADY_EXISTS, never overwritten.
+async fn insert_new<T: serde::Serialize>(
+    uow: &mut UnitOfWork,
+    table: JsonTable,
+    kind: &'static str,
+    object_type: &str,
+    id: &str,
+    value: &T,
+) -> Result<(), Status> {
+    let existing: Option<serde_json::Value> = store::load_body(uow.tx(), table, id)
+        .await
+        .map_err(status)?;
+    if existing.is_some() {
+        return Err(status(Error::AlreadyExists {
+            kind,
+            id: id.to_string(),
+        }));
+    }
+    let now = uow.now().timestamp_millis();
+    store::save_body(uow.tx(), table, id, value, now)
+        .await
+        .map_err(status)?;
+    uow.audit(object_type, id, "create", json(value))
+        .await
+        .map_err(status)
+}
+
 /// Catalog writes are for catalog administrators: checked before the request is read, so
 /// nobody else learns how their input would have been judged.
 fn authorize<R>(request: &Request<R>) -> Result<(), Status> {
@@ -438,23 +466,15 @@ impl CatalogRpc {
             Begin::Replay(r) => return Ok(Response::new(r)),
             Begin::New(u) => u,
         };
-        let existing: Option<crate::domain::AdjustmentBatch> =
-            store::load_body(uow.tx(), JsonTable::Batch, &batch.id)
-                .await
-                .map_err(status)?;
-        if existing.is_some() {
-            return Err(status(Error::AlreadyExists {
-                kind: "adjustment batch",
-                id: batch.id.clone(),
-            }));
-        }
-        let now = uow.now().timestamp_millis();
-        store::save_body(uow.tx(), JsonTable::Batch, &batch.id, &batch, now)
-            .await
-            .map_err(status)?;
-        uow.audit("adjustment_batch", &batch.id, "create", json(&batch))
-            .await
-            .map_err(status)?;
+        insert_new(
+            &mut uow,
+            JsonTable::Batch,
+            "adjustment batch",
+            "adjustment_batch",
+            &batch.id,
+            &batch,
+        )
+        .await?;
         self.finish(uow, pb::AdjustmentBatch::from(&batch)).await
     }
 
@@ -539,23 +559,15 @@ impl CatalogRpc {
             Begin::Replay(r) => return Ok(Response::new(r)),
             Begin::New(u) => u,
         };
-        let existing: Option<crate::domain::Bundle> =
-            store::load_body(uow.tx(), JsonTable::Bundle, &bundle.id)
-                .await
-                .map_err(status)?;
-        if existing.is_some() {
-            return Err(status(Error::AlreadyExists {
-                kind: "bundle",
-                id: bundle.id.clone(),
-            }));
-        }
-        let now = uow.now().timestamp_millis();
-        store::save_body(uow.tx(), JsonTable::Bundle, &bundle.id, &bundle, now)
-            .await
-            .map_err(status)?;
-        uow.audit("bundle", &bundle.id, "create", json(&bundle))
-            .await
-            .map_err(status)?;
+        insert_new(
+            &mut uow,
+            JsonTable::Bundle,
+            "bundle",
+            "bundle",
+            &bundle.id,
+            &bundle,
+        )
+        .await?;
         let out = bundle_to_proto(&bundle, &bundle.department_ids(&department_of));
         self.finish(uow, out).await
     }
