@@ -187,7 +187,39 @@ impl Browser {
         e.send_keys(value).await.unwrap();
     }
 
+    /// Clicks a link or a submit button and waits for the page it leads to: a wait right
+    /// after the click could otherwise find its element on the page being left.
     pub async fn click(&self, css: &str) {
+        let e = self.wait(css).await;
+        self.navigating(e).await;
+    }
+
+    /// Clicks an element that navigates (a link found some other way) and waits for the new
+    /// page to load.
+    pub async fn navigating(&self, e: Element) {
+        self.client
+            .execute("window.__leaving = true", vec![])
+            .await
+            .unwrap();
+        e.click().await.unwrap();
+        for _ in 0..200 {
+            let loaded = self
+                .client
+                .execute(
+                    "return window.__leaving !== true && document.readyState === 'complete'",
+                    vec![],
+                )
+                .await;
+            if matches!(loaded, Ok(serde_json::Value::Bool(true))) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("the click did not lead to a new page");
+    }
+
+    /// Ticks a radio button or a checkbox (no navigation).
+    pub async fn tick(&self, css: &str) {
         self.wait(css).await.click().await.unwrap();
     }
 

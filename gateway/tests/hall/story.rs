@@ -137,7 +137,7 @@ async fn a_citizen_applies_and_the_hall_handles_the_case() {
         .wait(&format!("table.inbox tr.red a[href='{case_href}']"))
         .await;
     b.shot("inbox-approver").await;
-    overdue.click().await.unwrap();
+    b.navigating(overdue).await;
     act(&b, "complete", &[("opinion", "材料齐全，同意")]).await;
     act(&b, "complete", &[("opinion", "准予核准")]).await;
     b.sign_out().await;
@@ -165,11 +165,11 @@ async fn a_citizen_applies_and_the_hall_handles_the_case() {
     b.fill("form.stacked [name=query_code]", &query_code).await;
     b.click("form.stacked button[type=submit]").await;
     assert_eq!(b.wait("strong.state").await.text().await.unwrap(), "已办结");
-    b.click("input[name=rating][value=RATING_DISSATISFIED]")
+    b.tick("input[name=rating][value=RATING_DISSATISFIED]")
         .await;
-    b.click("input[name=DIMENSION_ATTITUDE][value=RATING_SATISFIED]")
+    b.tick("input[name=DIMENSION_ATTITUDE][value=RATING_SATISFIED]")
         .await;
-    b.click("input[name=DIMENSION_EFFICIENCY][value=RATING_VERY_DISSATISFIED]")
+    b.tick("input[name=DIMENSION_EFFICIENCY][value=RATING_VERY_DISSATISFIED]")
         .await;
     b.fill("textarea[name=comment]", "超过承诺时限两周才办结。")
         .await;

@@ -22,13 +22,8 @@ async fn trading_complaints_the_big_screen_and_late_bundles() {
     b.go("/trading").await;
     b.wait("table.projects").await;
     b.shot("trading-list").await;
-    b.client
-        .find(Locator::LinkText(CLASSROOMS))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    b.navigating(b.client.find(Locator::LinkText(CLASSROOMS)).await.unwrap())
+        .await;
     b.wait("table.opening").await;
     assert!(
         b.all("section.actions").await.is_empty(),
@@ -39,13 +34,8 @@ async fn trading_complaints_the_big_screen_and_late_bundles() {
     // The trading agent records the evaluation and publicizes the award.
     b.sign_in("trading-agent").await;
     assert_eq!(b.path().await, "/trading");
-    b.client
-        .find(Locator::LinkText(CLASSROOMS))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    b.navigating(b.client.find(Locator::LinkText(CLASSROOMS)).await.unwrap())
+        .await;
     b.click("form[action$='/evaluate'] button").await;
     b.wait("p.done").await;
     b.click("form[action$='/publicize'] button").await;
@@ -61,7 +51,7 @@ async fn trading_complaints_the_big_screen_and_late_bundles() {
         "窗口工作人员要求提供指南以外的材料。",
     )
     .await;
-    b.click("input[name=anonymous]").await;
+    b.tick("input[name=anonymous]").await;
     b.shot("complaint-form").await;
     b.click("form.stacked button[type=submit]").await;
     let tracking = b.wait(".tracking-number").await.text().await.unwrap();
