@@ -2,15 +2,11 @@
 
 use std::path::PathBuf;
 
+include!("contract_files.rs");
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let root = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR")?).join("proto");
-    let files = [
-        "onewindow/common/v1/common.proto",
-        "onewindow/catalog/v1/catalog.proto",
-        "onewindow/trading/v1/trading.proto",
-        "onewindow/cases/v1/cases.proto",
-        "onewindow/supervision/v1/supervision.proto",
-    ];
+    let files = CONTRACT_FILES;
     let mut compiler = protox::Compiler::new([&root])?;
     compiler.include_imports(true).include_source_info(true);
     compiler.open_files(files)?;
@@ -28,5 +24,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .build_server(true)
         .compile_fds(compiler.file_descriptor_set())?;
     println!("cargo:rerun-if-changed=proto");
+    println!("cargo:rerun-if-changed=contract_files.rs");
     Ok(())
 }

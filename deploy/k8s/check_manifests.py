@@ -21,6 +21,9 @@ KNOWN_KINDS = {
 CLUSTER_SCOPED = {"Namespace"}
 COMPONENTS = ["catalog", "cases", "trading", "supervision", "gateway"]
 GRPC_PORT = 50051
+# The plaintext grpc.health.v1 port the services' probes use (the gRPC port may be TLS).
+HEALTH_PORT = 50061
+METRICS_PORT = 9464
 
 
 class Problems:
@@ -82,8 +85,21 @@ def probe_rules(p, name, c):
     else:
         for probe in ("readinessProbe", "livenessProbe"):
             grpc = (c.get(probe) or {}).get("grpc") or {}
-            if grpc.get("port") != GRPC_PORT:
-                p.add(where, f"{probe} must be a native gRPC probe on port {GRPC_PORT}")
+            if grpc.get("port") != HEALTH_PORT:
+                p.add(where, f"{probe} must be a native gRPC probe on port {HEALTH_PORT}")
+
+
+def metrics_rules(p, name, template):
+    """Every component serves metrics on METRICS_PORT and says so to Prometheus."""
+    where = f"Deployment/{name}"
+    ports = [port.get("containerPort") for port in template["spec"]["containers"][0].get("ports", [])]
+    if METRICS_PORT not in ports:
+        p.add(where, f"container port {METRICS_PORT} (metrics) is missing")
+    annotations = (template.get("metadata") or {}).get("annotations") or {}
+    if annotations.get("prometheus.io/scrape") != "true":
+        p.add(where, "annotation prometheus.io/scrape must be \"true\"")
+    if annotations.get("prometheus.io/port") != str(METRICS_PORT):
+        p.add(where, f"annotation prometheus.io/port must be \"{METRICS_PORT}\"")
 
 
 def referenced(spec):
@@ -132,6 +148,7 @@ def check(docs, overlay, external):
                 p.add(where, "must run as its own ServiceAccount")
         if kind == "Deployment" and name in COMPONENTS:
             probe_rules(p, name, d["spec"]["template"]["spec"]["containers"][0])
+            metrics_rules(p, name, d["spec"]["template"])
         if kind == "HorizontalPodAutoscaler" and d.get("apiVersion") != "autoscaling/v2":
             p.add(where, "must be autoscaling/v2")
 
@@ -140,7 +157,8 @@ def check(docs, overlay, external):
                      "HorizontalPodAutoscaler", "NetworkPolicy"):
             if (kind, name) not in have:
                 p.add(f"{kind}/{name}", "is missing")
-    for kind, name in ("NetworkPolicy", "default-deny"), ("NetworkPolicy", "allow-dns"):
+    for kind, name in (("NetworkPolicy", "default-deny"), ("NetworkPolicy", "allow-dns"),
+                       ("NetworkPolicy", "allow-metrics-scrape")):
         if (kind, name) not in have:
             p.add(f"{kind}/{name}", "is missing")
     for kind, name in sorted(refs):

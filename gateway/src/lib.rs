@@ -18,8 +18,9 @@ pub mod upstream;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
+use axum::extract::MatchedPath;
 use axum::http::{header, HeaderName, HeaderValue, StatusCode};
 use axum::routing::{any, get};
 use axum::Router;
@@ -183,12 +184,19 @@ fn router(state: Arc<AppState>) -> Router {
     let limits = &state.settings.limits;
     let timeout = Duration::from_secs(limits.request_timeout_secs.max(1));
     let body_limit = limits.max_body_bytes;
-    Router::new()
+    let mut router = Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/api/v1/openapi.json", get(health::openapi))
-        .route("/api/v1/{*rest}", any(transcode::handle))
+        .route("/api/v1/{*rest}", any(transcode::handle));
+    if state.settings.serve_metrics {
+        router = router.route("/metrics", get(onewindow_kit::metrics::handler));
+    }
+    router
         .merge(pages::router(body_limit))
+        // Inside the routing, so the route template is known; outside the handlers' own
+        // layers, so their answers (a timeout, a refused body) are counted too.
+        .layer(axum::middleware::from_fn(count_request))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::identify,
@@ -212,6 +220,22 @@ fn router(state: Arc<AppState>) -> Router {
             timeout,
         ))
         .layer(RequestBodyLimitLayer::new(body_limit))
+        .layer(axum::middleware::from_fn(problem::layer_errors_as_problems))
         .layer(TraceLayer::new_for_http().make_span_with(health::request_span))
         .with_state(state)
+}
+
+/// Counts a request under its route template (`/api/v1/{*rest}`, `/cases/{number}`): raw
+/// paths carry case numbers and query codes, and would make a label set per request.
+async fn count_request(
+    route: Option<MatchedPath>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let method = request.method().clone();
+    let started = Instant::now();
+    let response = next.run(request).await;
+    let route = route.as_ref().map_or("unmatched", MatchedPath::as_str);
+    onewindow_kit::metrics::record_http(&method, route, response.status(), started.elapsed());
+    response
 }

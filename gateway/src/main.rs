@@ -12,6 +12,7 @@ use clap::{Parser, Subcommand};
 use onewindow_gateway::{Gateway, GatewaySettings};
 use onewindow_kit::auth::{Principal, Role, TokenIssuer, TokenVerifier};
 use onewindow_kit::config::{AuthSettings, TelemetrySettings};
+use onewindow_kit::metrics::MetricsSettings;
 use serde::{Deserialize, Serialize};
 
 #[derive(Parser)]
@@ -56,6 +57,9 @@ struct Settings {
     /// `private_key_file` makes this gateway the identity provider; `public_key_files` are
     /// further keys whose tokens are accepted (a key being rotated out).
     auth: AuthSettings,
+    /// Prometheus metrics on a listener of their own (`GET /metrics` on `listen`); unset:
+    /// none (see also `gateway.serve_metrics`).
+    metrics: MetricsSettings,
 }
 
 impl Default for Settings {
@@ -81,6 +85,7 @@ impl Default for Settings {
                 ..TelemetrySettings::default()
             },
             auth: AuthSettings::default(),
+            metrics: MetricsSettings::default(),
         }
     }
 }
@@ -160,6 +165,7 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
         .await?
         .bind_configured()
         .await?;
+    let _metrics = onewindow_kit::metrics::serve(&settings.metrics).await?;
     gateway
         .run_until(onewindow_kit::serve::shutdown_signal())
         .await?;

@@ -18,6 +18,7 @@ pub fn document(table: &RouteTable) -> Json {
     let mut paths: BTreeMap<String, Map<String, Json>> = BTreeMap::new();
     let mut tags = BTreeSet::new();
     let mut seen_ops: BTreeMap<String, usize> = BTreeMap::new();
+    let mut shapes: BTreeMap<String, String> = BTreeMap::new();
     for route in table.routes() {
         let service = route.rpc.parent_service();
         tags.insert(service.name().to_string());
@@ -25,9 +26,15 @@ pub fn document(table: &RouteTable) -> Json {
         let n = seen_ops.entry(base).or_insert(0);
         let operation_id = route.operation_id(*n);
         *n += 1;
-        let op = operation(route, operation_id, &mut schemas);
+        let mut op = operation(route, operation_id, &mut schemas);
+        let raw = route.template.openapi_path();
+        let path = shapes
+            .entry(shape_of(&raw))
+            .or_insert_with(|| rename_variables(&raw))
+            .clone();
+        name_path_parameters(&mut op, &variables_of(&raw), &variables_of(&path));
         paths
-            .entry(route.template.openapi_path())
+            .entry(path)
             .or_default()
             .insert(route.method.as_str().to_ascii_lowercase(), Json::Object(op));
     }
@@ -118,13 +125,15 @@ fn operation(route: &Route, operation_id: String, schemas: &mut Schemas) -> Map<
 
     let output = rpc.output();
     let ok = if output.full_name() == "google.api.HttpBody" {
+        // Any content: a CSV, a PDF, or JSON in a shape of its own (an OCDS package).
         json!({"description": "the content as it is, with its own content type",
-               "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}}})
+               "content": {"*/*": {"schema": {}}}})
     } else if route.streaming() {
-        let _ = schemas.reference(&output);
+        // The schema is that of each event's data, as SSE-aware tools read it.
+        let event = schemas.reference(&output);
         json!({"description": format!(
                 "server-sent events; each `data:` is one {} as JSON", output.full_name()),
-               "content": {"text/event-stream": {"schema": {"type": "string"}}}})
+               "content": {"text/event-stream": {"schema": event}}})
     } else {
         let schema = match route
             .response_body
@@ -147,6 +156,70 @@ fn operation(route: &Route, operation_id: String, schemas: &mut Schemas) -> Map<
         }),
     );
     op
+}
+
+// Path templates as OpenAPI tools read them. A variable named by a field path
+// (`{item.id}`) is written `{item_id}`: tools that fill templates take a dot for attribute
+// access. Paths of one shape share the names of the first one seen: OpenAPI counts
+// `/departments/{department_id}` and `/departments/{department.id}` as one path, and a
+// document holding both is invalid.
+
+/// The path with every variable's name left out: `/items/{}/versions/{}`.
+fn shape_of(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    let mut inside = false;
+    for c in path.chars() {
+        match c {
+            '{' => {
+                inside = true;
+                out.push_str("{}");
+            }
+            '}' => inside = false,
+            _ if inside => {}
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// The names of the path's variables, in order.
+fn variables_of(path: &str) -> Vec<String> {
+    path.split('{')
+        .skip(1)
+        .filter_map(|rest| rest.split_once('}').map(|(name, _)| name.to_string()))
+        .collect()
+}
+
+fn rename_variables(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    let mut inside = false;
+    for c in path.chars() {
+        match c {
+            '{' => inside = true,
+            '}' => inside = false,
+            '.' if inside => {
+                out.push('_');
+                continue;
+            }
+            _ => {}
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Renames the operation's path parameters from the route's own variable names to the
+/// names the document's path uses (same positions).
+fn name_path_parameters(op: &mut Map<String, Json>, own: &[String], names: &[String]) {
+    let Some(Json::Array(parameters)) = op.get_mut("parameters") else {
+        return;
+    };
+    for p in parameters.iter_mut().filter(|p| p["in"] == "path") {
+        let position = own.iter().position(|n| p["name"] == n.as_str());
+        if let Some(name) = position.and_then(|i| names.get(i)) {
+            p["name"] = json!(name);
+        }
+    }
 }
 
 fn body(schema: Json) -> Json {

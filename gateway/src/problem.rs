@@ -170,6 +170,43 @@ impl IntoResponse for Problem {
     }
 }
 
+/// Errors the tower layers answer before any handler runs (a body over the limit by its
+/// Content-Length, a request past its time) carry the layer's bare status; on the REST API
+/// they become problem documents like every other error. Pages keep their own answers.
+pub async fn layer_errors_as_problems(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let api = request.uri().path().starts_with("/api/");
+    let response = next.run(request).await;
+    let status = response.status();
+    let is_problem = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
+    if !api || is_problem || !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let detail = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => "the body is too large",
+        StatusCode::GATEWAY_TIMEOUT => "the request took too long (a slow body or a slow service)",
+        _ => "",
+    };
+    let mut problem = Problem::new(status, detail);
+    problem.retry_after_secs = response
+        .headers()
+        .get(header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok());
+    let mut answer = problem.into_response();
+    for (name, value) in response.headers() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            answer.headers_mut().entry(name).or_insert(value.clone());
+        }
+    }
+    answer
+}
+
 /// The grpc-gateway table from gRPC codes to HTTP statuses.
 pub fn http_status(code: Code) -> StatusCode {
     match code {

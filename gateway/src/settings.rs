@@ -5,6 +5,9 @@ use std::collections::BTreeMap;
 use std::net::IpAddr;
 
 use onewindow_kit::config::Secret;
+/// The provider's settings are the kit's: the services verify its tokens the same way.
+pub use onewindow_kit::oidc::OidcSettings;
+use onewindow_kit::remote::ClientTls;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -15,6 +18,10 @@ pub struct GatewaySettings {
     pub upstreams: UpstreamSettings,
     pub auth: GatewayAuthSettings,
     pub limits: LimitSettings,
+    /// Serve the process's Prometheus metrics at `GET /metrics` on `listen_addr` (in
+    /// standalone mode they cover every service). Turn off where `listen_addr` is public
+    /// and serve them on the binary's separate `metrics.listen` instead.
+    pub serve_metrics: bool,
 }
 
 impl Default for GatewaySettings {
@@ -24,22 +31,32 @@ impl Default for GatewaySettings {
             upstreams: UpstreamSettings::default(),
             auth: GatewayAuthSettings::default(),
             limits: LimitSettings::default(),
+            serve_metrics: true,
         }
     }
 }
 
 /// Where each contract package is served. Standalone mode serves every package at one
 /// address; a deployment names one per package (`onewindow.catalog.v1 = "http://catalog:50051"`).
+/// A package may have several endpoints (replicas): a list, or one string with the endpoints
+/// separated by commas; calls are balanced over them.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(default)]
 pub struct UpstreamSettings {
-    /// The endpoint of every package not listed in `packages`.
+    /// The endpoints of every package not listed in `packages`.
+    #[serde(deserialize_with = "endpoint_list")]
     pub default: String,
-    /// Package name -> endpoint URI.
+    /// Package name -> its endpoints.
+    #[serde(deserialize_with = "endpoint_lists")]
     pub packages: BTreeMap<String, String>,
     /// Deadline of one upstream call (sent as `grpc-timeout`).
     pub timeout_ms: u64,
     pub connect_timeout_ms: u64,
+    /// How long a read (an RPC routed by GET) is retried, with backoff, while its
+    /// upstream answers UNAVAILABLE; every attempt still has `timeout_ms`.
+    pub retry_deadline_ms: u64,
+    /// TLS towards the services (`https://` endpoints), mutual with a client certificate.
+    pub tls: Option<ClientTls>,
 }
 
 impl Default for UpstreamSettings {
@@ -49,17 +66,60 @@ impl Default for UpstreamSettings {
             packages: BTreeMap::new(),
             timeout_ms: 15_000,
             connect_timeout_ms: 3_000,
+            retry_deadline_ms: 10_000,
+            tls: None,
         }
     }
 }
 
 impl UpstreamSettings {
+    /// The endpoints of `package`, as configured (comma-separated).
     pub fn endpoint_for(&self, package: &str) -> &str {
         self.packages
             .get(package)
             .map(String::as_str)
             .unwrap_or(&self.default)
     }
+
+    /// The endpoints of `package`, one by one.
+    pub fn endpoints_for(&self, package: &str) -> Vec<String> {
+        split_endpoints(self.endpoint_for(package))
+    }
+}
+
+fn split_endpoints(list: &str) -> Vec<String> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl OneOrMany {
+    fn joined(self) -> String {
+        match self {
+            OneOrMany::One(s) => split_endpoints(&s).join(","),
+            OneOrMany::Many(v) => v.join(","),
+        }
+    }
+}
+
+fn endpoint_list<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    Ok(OneOrMany::deserialize(d)?.joined())
+}
+
+fn endpoint_lists<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<BTreeMap<String, String>, D::Error> {
+    let map = BTreeMap::<String, OneOrMany>::deserialize(d)?;
+    Ok(map.into_iter().map(|(k, v)| (k, v.joined())).collect())
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -87,37 +147,6 @@ impl Default for GatewayAuthSettings {
             secure_cookies: false,
             csrf_key: Secret::default(),
             oidc: None,
-        }
-    }
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(default)]
-pub struct OidcSettings {
-    /// Expected `iss`.
-    pub issuer: String,
-    /// Expected `aud`.
-    pub audience: String,
-    /// Where the provider publishes its signing keys.
-    pub jwks_url: String,
-    /// How long fetched keys are trusted before they are fetched again.
-    pub jwks_refresh_secs: u64,
-    /// Claim holding the OneWindow role names; dots descend (`realm_access.roles`).
-    pub roles_claim: String,
-    pub department_claim: String,
-    pub region_claim: String,
-}
-
-impl Default for OidcSettings {
-    fn default() -> Self {
-        OidcSettings {
-            issuer: String::new(),
-            audience: "onewindow".into(),
-            jwks_url: String::new(),
-            jwks_refresh_secs: 600,
-            roles_claim: "roles".into(),
-            department_claim: "department".into(),
-            region_claim: "region".into(),
         }
     }
 }

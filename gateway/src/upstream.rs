@@ -1,24 +1,31 @@
-//! The gRPC side: one lazily connected channel per upstream endpoint, requests carrying the
-//! caller's token and trace context, a pass-through codec for generic calls, health checks.
+//! The gRPC side: one lazily connected channel per upstream, balanced over the upstream's
+//! endpoints (replicas); requests carrying the caller's token, trace context and deadline;
+//! reads retried with backoff while an upstream answers UNAVAILABLE; a pass-through codec for
+//! generic calls; health checks.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
+use std::future::Future;
 use std::time::Duration;
 
 use bytes::{Buf, BufMut, Bytes};
+use onewindow_kit::remote::{self, PeerSettings};
 use tonic::codec::{Codec, DecodeBuf, Decoder, EncodeBuf, Encoder};
 use tonic::metadata::MetadataValue;
-use tonic::transport::{Channel, Endpoint};
+use tonic::transport::Channel;
 use tonic::Status;
 
 use crate::settings::UpstreamSettings;
 use crate::Error;
 
-/// Channels by package name; packages sharing an endpoint share a channel.
+/// Channels by package name; packages sharing their endpoints share a channel.
 #[derive(Clone)]
 pub struct Upstreams {
     by_endpoint: BTreeMap<String, Channel>,
     settings: UpstreamSettings,
     timeout: Duration,
+    retry_deadline: Duration,
+    /// `/package.Service/Method` of every read (an RPC routed by GET): safe to send again.
+    reads: HashSet<String>,
 }
 
 impl Upstreams {
@@ -30,27 +37,35 @@ impl Upstreams {
     ) -> Result<Self, Error> {
         let mut by_endpoint = BTreeMap::new();
         for package in packages {
-            let uri = settings.endpoint_for(package).to_string();
-            if by_endpoint.contains_key(&uri) {
+            let endpoints = settings.endpoints_for(package);
+            let key = endpoints.join(",");
+            if by_endpoint.contains_key(&key) {
                 continue;
             }
-            let endpoint = Endpoint::from_shared(uri.clone())
-                .map_err(|e| Error::Config(format!("upstream {uri} for {package}: {e}")))?
-                .connect_timeout(Duration::from_millis(settings.connect_timeout_ms))
-                .tcp_nodelay(true);
-            by_endpoint.insert(uri, endpoint.connect_lazy());
+            let peer = PeerSettings {
+                endpoints,
+                connect_timeout_ms: settings.connect_timeout_ms,
+                request_timeout_ms: settings.timeout_ms,
+                retry_deadline_ms: settings.retry_deadline_ms,
+                tls: settings.tls.clone(),
+            };
+            let channel = remote::channel(&peer)
+                .map_err(|e| Error::Config(format!("upstream {key} for {package}: {e}")))?;
+            by_endpoint.insert(key, channel);
         }
         Ok(Upstreams {
             by_endpoint,
             settings: settings.clone(),
             timeout: Duration::from_millis(settings.timeout_ms),
+            retry_deadline: Duration::from_millis(settings.retry_deadline_ms),
+            reads: read_paths(onewindow_proto::descriptor_pool()),
         })
     }
 
     /// The channel serving `package`.
     pub fn channel(&self, package: &str) -> Result<Channel, Status> {
         self.by_endpoint
-            .get(self.settings.endpoint_for(package))
+            .get(&self.settings.endpoints_for(package).join(","))
             .cloned()
             .ok_or_else(|| Status::unimplemented(format!("no upstream serves {package}")))
     }
@@ -78,7 +93,9 @@ impl Upstreams {
         req
     }
 
-    /// Calls a unary RPC with an encoded request and returns the encoded response.
+    /// Calls a unary RPC with an encoded request and returns the encoded response. A read
+    /// is retried on UNAVAILABLE (another replica, or the same one back) until
+    /// `retry_deadline_ms`; anything else is sent once.
     pub async fn unary(
         &self,
         package: &str,
@@ -86,17 +103,27 @@ impl Upstreams {
         body: Bytes,
         token: Option<&str>,
     ) -> Result<Bytes, Status> {
-        let mut grpc = tonic::client::Grpc::new(self.channel(package)?);
-        grpc.ready()
-            .await
-            .map_err(|e| Status::unavailable(format!("upstream not ready: {e}")))?;
-        let path = grpc_path
+        let channel = self.channel(package)?;
+        let path: http::uri::PathAndQuery = grpc_path
             .parse()
             .map_err(|_| Status::internal("bad rpc path"))?;
-        let response = grpc
-            .unary(self.request(body, token), path, RawCodec)
-            .await?;
-        Ok(response.into_inner())
+        let attempt = || {
+            let mut grpc = tonic::client::Grpc::new(channel.clone());
+            let request = self.request(body.clone(), token);
+            let path = path.clone();
+            async move {
+                grpc.ready()
+                    .await
+                    .map_err(|e| Status::unavailable(format!("upstream not ready: {e}")))?;
+                let response = grpc.unary(request, path, RawCodec).await?;
+                Ok(response.into_inner())
+            }
+        };
+        if self.reads.contains(grpc_path) {
+            remote::retry(self.retry_deadline, attempt).await
+        } else {
+            within(self.timeout, attempt()).await
+        }
     }
 
     /// Calls a server-streaming RPC; the stream yields encoded messages.
@@ -108,9 +135,12 @@ impl Upstreams {
         token: Option<&str>,
     ) -> Result<tonic::Streaming<Bytes>, Status> {
         let mut grpc = tonic::client::Grpc::new(self.channel(package)?);
-        grpc.ready()
-            .await
-            .map_err(|e| Status::unavailable(format!("upstream not ready: {e}")))?;
+        let ready = async {
+            grpc.ready()
+                .await
+                .map_err(|e| Status::unavailable(format!("upstream not ready: {e}")))
+        };
+        within(self.timeout, ready).await?;
         let path = grpc_path
             .parse()
             .map_err(|_| Status::internal("bad rpc path"))?;
@@ -144,6 +174,42 @@ impl Upstreams {
         });
         futures::future::join_all(checks).await
     }
+}
+
+/// Cuts a call off at `timeout`, beside the `grpc-timeout` the upstream is told: a connection
+/// that never answers does not hold the caller longer.
+async fn within<T>(
+    timeout: Duration,
+    call: impl Future<Output = Result<T, Status>>,
+) -> Result<T, Status> {
+    tokio::time::timeout(timeout, call)
+        .await
+        .unwrap_or_else(|_| {
+            Err(Status::deadline_exceeded(
+                "the upstream did not answer in time",
+            ))
+        })
+}
+
+/// The gRPC paths of the RPCs whose google.api.http rule is a GET.
+fn read_paths(pool: &prost_reflect::DescriptorPool) -> HashSet<String> {
+    let Some(http) = pool.get_extension_by_name("google.api.http") else {
+        return HashSet::new();
+    };
+    let mut reads = HashSet::new();
+    for service in pool.services() {
+        for method in service.methods() {
+            let options = method.options();
+            let rule = options.get_extension(&http);
+            let is_get = rule
+                .as_message()
+                .is_some_and(|r| r.has_field_by_name("get"));
+            if is_get {
+                reads.insert(format!("/{}/{}", service.full_name(), method.name()));
+            }
+        }
+    }
+    reads
 }
 
 /// A codec that passes encoded protobuf bytes through untouched: the transcoder encodes
@@ -182,5 +248,92 @@ impl Decoder for RawCodec {
 
     fn decode(&mut self, src: &mut DecodeBuf<'_>) -> Result<Option<Bytes>, Status> {
         Ok(Some(src.copy_to_bytes(src.remaining())))
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use chrono::{TimeZone, Utc};
+    use onewindow_catalog::Catalog;
+    use onewindow_kit::auth::TokenIssuer;
+    use onewindow_kit::clock::Clock;
+    use onewindow_kit::serve::GrpcServer;
+    use onewindow_kit::testing;
+    use tokio_util::sync::CancellationToken;
+
+    #[test]
+    fn only_rpcs_routed_by_get_count_as_reads() {
+        let reads = read_paths(onewindow_proto::descriptor_pool());
+        assert!(reads.contains("/onewindow.catalog.v1.CatalogService/ListRegions"));
+        assert!(reads.contains("/onewindow.cases.v1.CaseService/GetCase"));
+        assert!(!reads.contains("/onewindow.cases.v1.CaseService/SubmitCase"));
+        assert!(!reads.contains("/onewindow.cases.v1.CaseService/AcceptCase"));
+    }
+
+    #[tokio::test]
+    async fn reads_keep_succeeding_when_one_of_two_endpoints_is_dead() {
+        let db =
+            testing::sqlite(&[&onewindow_kit::MIGRATIONS, &onewindow_catalog::MIGRATIONS]).await;
+        let (clock, _hand) = Clock::manual(Utc.with_ymd_and_hms(2026, 11, 30, 2, 0, 0).unwrap());
+        let catalog = Catalog::start(db.db.clone(), clock).await.unwrap();
+        catalog.load_demo_if_empty().await.unwrap();
+        let (issuer, _) = TokenIssuer::generate("onewindow", "onewindow").unwrap();
+        let mut grpc = GrpcServer::new();
+        grpc.add_service(
+            catalog.grpc_service(issuer.verifier().unwrap()),
+            db.db.clone(),
+        );
+        let bound = grpc.bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
+        let live = bound.local_addr();
+        let stop = CancellationToken::new();
+        tokio::spawn(bound.run_until(stop.clone().cancelled_owned()));
+        // A port that was free a moment ago and has nothing listening now.
+        let dead = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            l.local_addr().unwrap()
+        };
+
+        let mut settings = crate::GatewaySettings::default();
+        settings.upstreams.default = format!("http://{dead}, http://{live}");
+        settings.upstreams.connect_timeout_ms = 500;
+        let gateway =
+            crate::Gateway::build(settings, Some(issuer.clone()), issuer.verifier().unwrap())
+                .await
+                .unwrap();
+        let bound = gateway.bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
+        let base = format!("http://{}", bound.local_addr());
+        tokio::spawn(bound.run_until(stop.clone().cancelled_owned()));
+
+        let http = reqwest::Client::new();
+        let token = issuer
+            .issue(
+                &onewindow_kit::auth::Principal {
+                    subject: "u-supervisor".into(),
+                    name: String::new(),
+                    roles: vec![onewindow_kit::auth::Role::Supervisor],
+                    department: None,
+                    region: Some("140200".into()),
+                },
+                Utc::now().timestamp(),
+                600,
+            )
+            .unwrap();
+        for i in 0..20 {
+            let r = http
+                .get(format!("{base}/api/v1/regions"))
+                .bearer_auth(&token)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 200, "read {i} through the gateway");
+            let body: serde_json::Value = r.json().await.unwrap();
+            assert!(
+                body["regions"].as_array().is_some_and(|r| !r.is_empty()),
+                "{body}"
+            );
+        }
+        stop.cancel();
     }
 }

@@ -1,6 +1,8 @@
 //! The contracts of OneWindow: generated messages, clients and servers, and the encoded
 //! descriptor set that reflection and the gateway's transcoder read.
 
+pub mod compat;
+
 pub use prost;
 pub use prost_types;
 pub use tonic;

@@ -6,11 +6,13 @@
 //! through the contract only.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod authz;
 mod bundles;
 mod desk;
 mod events;
 mod materials;
 mod people;
+pub mod processes;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;

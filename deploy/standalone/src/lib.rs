@@ -16,6 +16,7 @@ use onewindow_kit::clock::Clock;
 use onewindow_kit::config::{AuthSettings, DatabaseSettings, TelemetrySettings};
 use onewindow_kit::consumer::local_source;
 use onewindow_kit::db::Db;
+use onewindow_kit::oidc::Jwks;
 use onewindow_kit::serve::{BoundServer, GrpcServer};
 use onewindow_supervision::verifier::InProcessCases;
 use onewindow_supervision::{Supervision, SupervisionSettings};
@@ -330,11 +331,17 @@ impl Standalone {
                 std::fs::read_to_string(file).with_context(|| format!("cannot read {file}"))?,
             );
         }
-        Ok(TokenVerifier::new(
-            &pems,
-            &settings.auth.issuer,
-            &settings.auth.audience,
-        )?)
+        let verifier = TokenVerifier::new(&pems, &settings.auth.issuer, &settings.auth.audience)?;
+        // The gateway passes the provider's tokens on: the services accept the same provider.
+        let oidc = settings
+            .auth
+            .oidc
+            .as_ref()
+            .or(settings.gateway.auth.oidc.as_ref());
+        Ok(match oidc {
+            Some(oidc) => verifier.with_oidc(std::sync::Arc::new(Jwks::new(oidc.clone())?)),
+            None => verifier,
+        })
     }
 }
 

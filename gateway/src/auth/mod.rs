@@ -62,8 +62,8 @@ impl Caller {
 
 pub struct Auth {
     issuer: Option<TokenIssuer>,
+    /// The built-in issuer's keys and, when configured, the provider's JWKS.
     verifier: TokenVerifier,
-    oidc: Option<oidc::OidcVerifier>,
     users: users::UserDirectory,
     /// The demo accounts are in use (no users file): the login page lists them.
     demo: bool,
@@ -84,11 +84,14 @@ impl Auth {
             (Some(_), Some(path)) => users::UserDirectory::load(path)?,
             (Some(_), None) => users::UserDirectory::demo()?,
         };
-        let oidc = settings
-            .oidc
-            .clone()
-            .map(oidc::OidcVerifier::new)
-            .transpose()?;
+        let verifier = match &settings.oidc {
+            Some(oidc) => {
+                let jwks = oidc::OidcVerifier::new(oidc.clone())
+                    .map_err(|e| Error::Config(e.to_string()))?;
+                verifier.with_oidc(Arc::new(jwks))
+            }
+            None => verifier,
+        };
         let demo = issuer.is_some() && settings.users_file.is_none();
         let csrf_key = if settings.csrf_key.expose().is_empty() {
             let mut key = [0u8; 64];
@@ -100,7 +103,6 @@ impl Auth {
         Ok(Auth {
             issuer,
             verifier,
-            oidc,
             demo,
             users,
             csrf_key,
@@ -120,13 +122,10 @@ impl Auth {
 
     /// The principal of a token: the built-in issuer's keys first, then the provider's.
     pub async fn verify(&self, token: &str) -> Result<Principal, String> {
-        match self.verifier.verify(token) {
-            Ok(p) => Ok(p),
-            Err(own) => match &self.oidc {
-                Some(oidc) => oidc.verify(token).await,
-                None => Err(own.to_string()),
-            },
-        }
+        self.verifier
+            .verify_async(token)
+            .await
+            .map_err(|e| e.to_string())
     }
 
     /// Checks a username and password and signs a session token.

@@ -62,6 +62,7 @@ pub async fn overview(ctx: Ctx) -> Result<Response, PageError> {
         h2 { (ctx.tr("未结红牌", "Open red cards")) }
         (warning_table(&ctx, &reds.warnings, &names, false))
         p { a href="/supervision/warnings?level=WARNING_LEVEL_RED" { (ctx.tr("全部红牌", "Every red card")) " →" } }
+        p { a href="/supervision/audit" { (ctx.tr("审计链校验", "Audit trail verification")) " →" } }
         h2 { (ctx.tr("近90天各部门亮牌", "Cards by department, last 90 days")) }
         (card_chart(&ctx, &counts.counts, &names))
     };

@@ -13,6 +13,7 @@ mod catalog;
 mod charts;
 mod complaints;
 mod console;
+mod console_audit;
 mod console_cases;
 mod console_people;
 mod directory;
@@ -96,6 +97,7 @@ pub fn router(max_body_bytes: usize) -> Router<Arc<AppState>> {
         .route("/bundle-cases/{bundle_case_id}", get(bundles::bundle_case))
         .route("/supervision", get(console::overview))
         .route("/supervision/warnings", get(console::warnings))
+        .route("/supervision/audit", get(console_audit::audit))
         .route("/supervision/performance", get(console::performance))
         .route("/supervision/bulletins", post(console::publish_bulletin))
         .route("/supervision/violations", get(console_cases::violations))

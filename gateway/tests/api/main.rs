@@ -4,6 +4,8 @@
 
 mod auth;
 mod errors;
+mod limits;
+mod metrics;
 mod oidc;
 mod openapi;
 mod pages;

@@ -23,6 +23,7 @@ pub struct Cases {
 
 impl Cases {
     pub fn new(db: Db, clock: Clock) -> Self {
+        crate::metrics::export(&db);
         Cases {
             db,
             clock,

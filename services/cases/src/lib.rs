@@ -8,6 +8,7 @@ pub mod app;
 mod demo;
 pub mod domain;
 pub mod follow;
+pub mod metrics;
 pub mod rpc;
 pub mod store;
 

@@ -15,6 +15,7 @@ use onewindow_cases::Cases;
 use onewindow_kit::clock::Clock;
 use onewindow_kit::config::{AuthSettings, DatabaseSettings, Secret, TelemetrySettings};
 use onewindow_kit::db::Db;
+use onewindow_kit::metrics::MetricsSettings;
 use onewindow_kit::remote::{self, BearerToken, PeerSettings, ServerTls};
 use onewindow_kit::serve::GrpcServer;
 use serde::{Deserialize, Serialize};
@@ -40,8 +41,13 @@ struct Settings {
     telemetry: TelemetrySettings,
     /// Tokens are verified with `public_key_files`; no private key here.
     auth: AuthSettings,
-    /// TLS of the gRPC server (see `onewindow_kit::remote`).
+    /// TLS of the gRPC server, mutual with `client_ca_file` (see `onewindow_kit::remote`).
     tls: Option<ServerTls>,
+    /// A plaintext port serving only grpc.health.v1, for probes that do not speak TLS
+    /// (Kubernetes' gRPC probes); unset: none.
+    health_addr: Option<String>,
+    /// Prometheus metrics over HTTP (`GET /metrics` on `listen`); unset: none.
+    metrics: MetricsSettings,
     peers: Peers,
     /// Create the demo cases once the demo catalog has arrived (demo deployments only).
     demo_data: bool,
@@ -78,6 +84,8 @@ impl Default for Settings {
             },
             auth: AuthSettings::default(),
             tls: None,
+            health_addr: None,
+            metrics: MetricsSettings::default(),
             peers: Peers::default(),
             demo_data: false,
         }
@@ -115,7 +123,6 @@ async fn run(settings: Settings, migrate_only: bool) -> anyhow::Result<()> {
         .grpc_addr
         .parse()
         .with_context(|| format!("grpc_addr {} is not an address", settings.grpc_addr))?;
-    refuse_server_tls(settings.tls.as_ref())?;
     let verifier = remote::verifier_from_files(&settings.auth)?;
     let token = BearerToken::from_file_setting(settings.peers.token_file.as_deref());
     // A token that cannot be read now would fail every reconnect later: say so at start.
@@ -138,8 +145,10 @@ async fn run(settings: Settings, migrate_only: bool) -> anyhow::Result<()> {
         });
     }
     let mut grpc = GrpcServer::new();
+    grpc.configure(settings.tls.as_ref(), settings.health_addr.as_deref())?;
     grpc.add_service(cases.grpc_service(verifier), db.clone());
     let server = grpc.bind(addr).await?;
+    let _metrics = onewindow_kit::metrics::serve(&settings.metrics).await?;
     let result = server
         .run_until(onewindow_kit::serve::shutdown_signal())
         .await;
@@ -171,17 +180,4 @@ async fn load_demo(cases: &Cases) -> anyhow::Result<()> {
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
     anyhow::bail!("the catalog's events did not arrive within five minutes")
-}
-
-/// The gRPC server takes no TLS configuration yet: rather than serve plaintext when TLS was
-/// asked for, refuse to start (the files are checked first, so the message is about TLS).
-fn refuse_server_tls(tls: Option<&ServerTls>) -> anyhow::Result<()> {
-    if let Some(tls) = tls {
-        tls.config()?;
-        anyhow::bail!(
-            "tls: this build serves plaintext gRPC only; terminate TLS in front of the \
-             service (see deploy/README.md)"
-        );
-    }
-    Ok(())
 }

@@ -13,6 +13,7 @@ use onewindow_catalog::Catalog;
 use onewindow_kit::clock::Clock;
 use onewindow_kit::config::{AuthSettings, DatabaseSettings, Secret, TelemetrySettings};
 use onewindow_kit::db::Db;
+use onewindow_kit::metrics::MetricsSettings;
 use onewindow_kit::remote::{self, ServerTls};
 use onewindow_kit::serve::GrpcServer;
 use serde::{Deserialize, Serialize};
@@ -41,8 +42,13 @@ struct Settings {
     telemetry: TelemetrySettings,
     /// Tokens are verified with `public_key_files`; no private key here.
     auth: AuthSettings,
-    /// TLS of the gRPC server (see `onewindow_kit::remote`).
+    /// TLS of the gRPC server, mutual with `client_ca_file` (see `onewindow_kit::remote`).
     tls: Option<ServerTls>,
+    /// A plaintext port serving only grpc.health.v1, for probes that do not speak TLS
+    /// (Kubernetes' gRPC probes); unset: none.
+    health_addr: Option<String>,
+    /// Prometheus metrics over HTTP (`GET /metrics` on `listen`); unset: none.
+    metrics: MetricsSettings,
     /// Load the demo catalog into an empty database at start.
     demo_data: bool,
 }
@@ -61,6 +67,8 @@ impl Default for Settings {
             },
             auth: AuthSettings::default(),
             tls: None,
+            health_addr: None,
+            metrics: MetricsSettings::default(),
             demo_data: false,
         }
     }
@@ -97,7 +105,6 @@ async fn run(settings: Settings, migrate_only: bool) -> anyhow::Result<()> {
         .grpc_addr
         .parse()
         .with_context(|| format!("grpc_addr {} is not an address", settings.grpc_addr))?;
-    refuse_server_tls(settings.tls.as_ref())?;
     let verifier = remote::verifier_from_files(&settings.auth)?;
 
     let catalog = Catalog::start(db.clone(), Clock::system()).await?;
@@ -107,24 +114,13 @@ async fn run(settings: Settings, migrate_only: bool) -> anyhow::Result<()> {
         }
     }
     let mut grpc = GrpcServer::new();
+    grpc.configure(settings.tls.as_ref(), settings.health_addr.as_deref())?;
     grpc.add_service(catalog.grpc_service(verifier), db.clone());
     let server = grpc.bind(addr).await?;
+    let _metrics = onewindow_kit::metrics::serve(&settings.metrics).await?;
     server
         .run_until(onewindow_kit::serve::shutdown_signal())
         .await?;
     db.close().await;
-    Ok(())
-}
-
-/// The gRPC server takes no TLS configuration yet: rather than serve plaintext when TLS was
-/// asked for, refuse to start (the files are checked first, so the message is about TLS).
-fn refuse_server_tls(tls: Option<&ServerTls>) -> anyhow::Result<()> {
-    if let Some(tls) = tls {
-        tls.config()?;
-        anyhow::bail!(
-            "tls: this build serves plaintext gRPC only; terminate TLS in front of the \
-             service (see deploy/README.md)"
-        );
-    }
     Ok(())
 }

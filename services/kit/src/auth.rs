@@ -1,6 +1,8 @@
-//! Who is calling: a signed JWT (EdDSA) verified on every call into a [`Principal`];
-//! anonymous calls are the `public` principal. A small issuer signs tokens for tests and for
-//! the standalone binary's built-in identity provider.
+//! Who is calling: a signed JWT verified on every call into a [`Principal`]; anonymous calls
+//! are the `public` principal. Tokens are the built-in issuer's (EdDSA, static public keys)
+//! or, when configured, a deployment's OpenID Connect provider's (keys from its JWKS, see
+//! [`crate::oidc`]). A small issuer signs tokens for tests and for the standalone binary's
+//! built-in identity provider.
 
 use std::collections::HashSet;
 use std::fmt;
@@ -13,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use tonic::{Request, Status};
 
 use crate::error::Error;
+use crate::oidc::Jwks;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Role {
@@ -232,17 +235,51 @@ impl TokenIssuer {
     }
 }
 
-/// Verifies tokens against one or more Ed25519 public keys (key rotation).
+/// Verifies tokens against one or more Ed25519 public keys (key rotation), and the tokens
+/// of an OpenID Connect provider against its JWKS when one is configured.
 #[derive(Clone)]
 pub struct TokenVerifier {
     keys: Arc<Vec<DecodingKey>>,
     validation: Validation,
+    oidc: Option<Arc<Jwks>>,
+    verified: Arc<VerifiedTokens>,
+}
+
+/// Tokens this verifier checked, with their principal and expiry: a caller sends the same
+/// token on every request, and checking an Ed25519 signature costs more than the rest of a
+/// catalog read. Only the exact bytes of a token that passed are remembered, until it expires.
+#[derive(Default)]
+struct VerifiedTokens {
+    entries: std::sync::Mutex<std::collections::HashMap<String, (Principal, i64)>>,
+}
+
+/// Beyond this many tokens the memory is cleared and refilled by the callers that come back.
+const VERIFIED_TOKENS_MAX: usize = 10_000;
+
+impl VerifiedTokens {
+    fn get(&self, token: &str, leeway: u64) -> Option<Principal> {
+        let entries = self.entries.lock().ok()?;
+        let (principal, exp) = entries.get(token)?;
+        let now = i64::try_from(jsonwebtoken::get_current_timestamp()).ok()?;
+        let leeway = i64::try_from(leeway).unwrap_or(0);
+        (now <= exp.saturating_add(leeway)).then(|| principal.clone())
+    }
+
+    fn insert(&self, token: &str, principal: &Principal, exp: i64) {
+        if let Ok(mut entries) = self.entries.lock() {
+            if entries.len() >= VERIFIED_TOKENS_MAX {
+                entries.clear();
+            }
+            entries.insert(token.to_string(), (principal.clone(), exp));
+        }
+    }
 }
 
 impl fmt::Debug for TokenVerifier {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TokenVerifier")
             .field("keys", &self.keys.len())
+            .field("oidc", &self.oidc)
             .finish()
     }
 }
@@ -265,15 +302,57 @@ impl TokenVerifier {
         Ok(TokenVerifier {
             keys: Arc::new(keys),
             validation,
+            oidc: None,
+            verified: Arc::default(),
         })
     }
 
-    /// The principal of a bearer token.
+    /// Also accepts the tokens of an OpenID Connect provider (those whose `iss` is its issuer).
+    pub fn with_oidc(mut self, jwks: Arc<Jwks>) -> Self {
+        self.oidc = Some(jwks);
+        self
+    }
+
+    /// The principal of a bearer token. A provider's token whose key is not cached yet is
+    /// looked up synchronously (see [`Jwks::verify_blocking`]); async callers use
+    /// [`TokenVerifier::verify_async`].
     pub fn verify(&self, token: &str) -> Result<Principal, Error> {
+        match (self.verify_own(token), self.provider_of(token)) {
+            (Ok(p), _) => Ok(p),
+            (Err(_), Some(jwks)) => jwks.verify_blocking(token),
+            (Err(e), None) => Err(e),
+        }
+    }
+
+    /// [`TokenVerifier::verify`], waiting for the provider's keys without blocking.
+    pub async fn verify_async(&self, token: &str) -> Result<Principal, Error> {
+        match (self.verify_own(token), self.provider_of(token)) {
+            (Ok(p), _) => Ok(p),
+            (Err(_), Some(jwks)) => jwks.verify(token).await,
+            (Err(e), None) => Err(e),
+        }
+    }
+
+    /// The provider that issued `token`, by its unverified `iss`: only its tokens ever cause
+    /// a fetch of its keys.
+    fn provider_of(&self, token: &str) -> Option<&Arc<Jwks>> {
+        let jwks = self.oidc.as_ref()?;
+        (unverified_issuer(token)?.as_str() == jwks.settings().issuer).then_some(jwks)
+    }
+
+    fn verify_own(&self, token: &str) -> Result<Principal, Error> {
+        if let Some(principal) = self.verified.get(token, self.validation.leeway) {
+            return Ok(principal);
+        }
         let mut last = None;
         for key in self.keys.iter() {
             match jsonwebtoken::decode::<Claims>(token, key, &self.validation) {
-                Ok(data) => return principal_of(data.claims),
+                Ok(data) => {
+                    let exp = data.claims.exp;
+                    let principal = principal_of(data.claims)?;
+                    self.verified.insert(token, &principal, exp);
+                    return Ok(principal);
+                }
                 Err(e) => last = Some(e),
             }
         }
@@ -306,6 +385,17 @@ impl TokenVerifier {
             Ok(req)
         }
     }
+}
+
+/// The `iss` claim of a token, read without checking anything: for routing only.
+fn unverified_issuer(token: &str) -> Option<String> {
+    use base64::Engine;
+    let payload = token.split('.').nth(1)?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload.trim_end_matches('='))
+        .ok()?;
+    let claims: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    claims.get("iss")?.as_str().map(str::to_string)
 }
 
 fn principal_of(claims: Claims) -> Result<Principal, Error> {
@@ -372,6 +462,34 @@ mod tests {
             b.verifier().unwrap().verify(&token),
             Err(Error::Unauthenticated(_))
         ));
+    }
+
+    #[test]
+    fn remembered_token_verifies_again_but_an_altered_copy_does_not() {
+        let (issuer, _) = TokenIssuer::generate("onewindow", "onewindow").unwrap();
+        let verifier = issuer.verifier().unwrap();
+        let token = issuer
+            .issue(&staff(), chrono::Utc::now().timestamp(), 600)
+            .unwrap();
+        assert_eq!(verifier.verify(&token).unwrap(), staff());
+        assert_eq!(verifier.verify(&token).unwrap(), staff());
+        // One character inside the signature changed.
+        let at = token.len() - 10;
+        let swapped = if &token[at..=at] == "A" { "B" } else { "A" };
+        let altered = format!("{}{swapped}{}", &token[..at], &token[at + 1..]);
+        assert!(verifier.verify(&altered).is_err());
+    }
+
+    #[test]
+    fn remembered_token_is_refused_once_expired() {
+        let (issuer, _) = TokenIssuer::generate("onewindow", "onewindow").unwrap();
+        let verifier = issuer.verifier().unwrap();
+        let token = issuer
+            .issue(&staff(), chrono::Utc::now().timestamp(), 600)
+            .unwrap();
+        let exp = chrono::Utc::now().timestamp() - 3600;
+        verifier.verified.insert(&token, &staff(), exp);
+        assert!(verifier.verified.get(&token, 30).is_none());
     }
 
     #[test]

@@ -53,6 +53,12 @@ impl<T> fmt::Debug for Secret<T> {
     }
 }
 
+impl<T> fmt::Display for Secret<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
 /// Log output: `human` for a terminal, `json` for deployments.
 #[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
@@ -95,6 +101,9 @@ pub struct AuthSettings {
     pub public_key_files: Vec<String>,
     /// PEM file of the Ed25519 private key the built-in issuer signs with.
     pub private_key_file: Option<String>,
+    /// Tokens of a deployment's OpenID Connect provider, verified against its JWKS, accepted
+    /// besides the built-in issuer's.
+    pub oidc: Option<crate::oidc::OidcSettings>,
 }
 
 impl Default for AuthSettings {
@@ -104,6 +113,7 @@ impl Default for AuthSettings {
             audience: "onewindow".into(),
             public_key_files: Vec::new(),
             private_key_file: None,
+            oidc: None,
         }
     }
 }
@@ -132,6 +142,12 @@ mod tests {
     fn secrets_never_print() {
         let s = Secret::new("postgres://u:hunter2@db/x".to_string());
         assert!(!format!("{s:?}").contains("hunter2"));
+        assert!(!format!("{s}").contains("hunter2"));
+        let settings = DatabaseSettings {
+            url: s,
+            max_connections: None,
+        };
+        assert!(!format!("{settings:?}").contains("hunter2"));
     }
 
     #[test]

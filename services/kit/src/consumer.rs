@@ -5,6 +5,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures::{Stream, StreamExt};
@@ -22,6 +23,12 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 /// `Watch` call, or the producer's outbox directly in one process).
 pub trait EventSource: Send + Sync {
     fn watch(&self, after_seq: i64) -> BoxFuture<'_, Result<EventStream, Error>>;
+
+    /// The stream's last sequence number, when this source can tell it cheaply (a producer
+    /// in the same process); the consumer's lag is exported only then.
+    fn head(&self) -> BoxFuture<'_, Result<Option<i64>, Error>> {
+        Box::pin(async { Ok(None) })
+    }
 }
 
 impl<F> EventSource for F
@@ -109,20 +116,30 @@ impl Consumer {
         Ok(Applied::Done)
     }
 
+    /// The stream followed: what follows `<-` in the name (`cases<-catalog` follows
+    /// `catalog`), else the whole name.
+    pub fn stream(&self) -> &str {
+        self.name
+            .split_once("<-")
+            .map_or(self.name.as_str(), |(_, stream)| stream)
+    }
+
     /// Follows `source` until `stop`: catches up from the stored offset, then applies new
     /// events as they come; reconnects with backoff when the producer is unreachable.
     pub async fn run(
         self,
-        source: impl EventSource,
+        source: impl EventSource + 'static,
         handler: impl Handler,
         stop: CancellationToken,
     ) {
+        let source = Arc::new(source);
+        self.export_position(&source);
         let mut backoff = Duration::from_millis(100);
         loop {
             if stop.is_cancelled() {
                 return;
             }
-            let result = self.follow(&source, &handler, &stop).await;
+            let result = self.follow(source.as_ref(), &handler, &stop).await;
             match result {
                 Ok(()) => return,
                 Err(e) => {
@@ -135,6 +152,31 @@ impl Consumer {
             }
             backoff = (backoff * 2).min(Duration::from_secs(5));
         }
+    }
+
+    /// Exports the offset, and the lag behind the stream's head where the source knows
+    /// it, at each scrape while `source` is followed.
+    fn export_position<S: EventSource + 'static>(&self, source: &Arc<S>) {
+        let source = Arc::downgrade(source);
+        let consumer = self.clone();
+        crate::metrics::on_scrape(move || {
+            let source = source.upgrade()?;
+            let consumer = consumer.clone();
+            Some(Box::pin(async move {
+                let (offset, head) = futures::join!(consumer.offset(), source.head());
+                match offset {
+                    Ok(offset) => crate::metrics::consumer_position(
+                        &consumer.name,
+                        consumer.stream(),
+                        offset,
+                        head.unwrap_or(None),
+                    ),
+                    Err(e) => {
+                        tracing::warn!(consumer = %consumer.name, error = %e, "offset not read")
+                    }
+                }
+            }))
+        });
     }
 
     async fn follow(
@@ -163,8 +205,14 @@ impl Consumer {
 
 /// A source reading a producer's outbox in the same process (the standalone binary).
 pub fn local_source(producer: Db) -> impl EventSource {
-    move |after_seq: i64| -> BoxFuture<'static, Result<EventStream, Error>> {
-        let db = producer.clone();
+    LocalSource(producer)
+}
+
+struct LocalSource(Db);
+
+impl EventSource for LocalSource {
+    fn watch(&self, after_seq: i64) -> BoxFuture<'_, Result<EventStream, Error>> {
+        let db = self.0.clone();
         Box::pin(async move {
             let stream = crate::outbox::watch(
                 db,
@@ -175,5 +223,9 @@ pub fn local_source(producer: Db) -> impl EventSource {
             );
             Ok(Box::pin(stream) as EventStream)
         })
+    }
+
+    fn head(&self) -> BoxFuture<'_, Result<Option<i64>, Error>> {
+        Box::pin(async move { crate::outbox::head(&self.0).await.map(Some) })
     }
 }

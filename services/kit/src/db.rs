@@ -2,7 +2,7 @@
 //! connection plus readers, `BEGIN IMMEDIATE` for writes) or PostgreSQL. One SQL text serves
 //! both where it can (`$1` placeholders work on SQLite too); migrations are kept per engine.
 
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
@@ -104,7 +104,9 @@ impl Db {
             Backend::Postgres => {
                 let pool = AnyPoolOptions::new()
                     .max_connections(max_connections.unwrap_or(16))
-                    .acquire_timeout(Duration::from_secs(5))
+                    // While the server is out of reach a call waits this long for a
+                    // connection, then answers UNAVAILABLE: well inside a client's deadline.
+                    .acquire_timeout(Duration::from_secs(2))
                     .connect(url)
                     .await?;
                 (pool.clone(), pool)
@@ -137,6 +139,32 @@ impl Db {
 
     pub fn writer(&self) -> &AnyPool {
         &self.inner.writer
+    }
+
+    /// Connections of each pool, in use and idle, for the metrics. SQLite has a writer and
+    /// readers; PostgreSQL one pool for both.
+    pub fn pool_stats(&self) -> Vec<PoolStats> {
+        let stats = |pool: &'static str, p: &AnyPool| {
+            let size = p.size() as usize;
+            let idle = p.num_idle().min(size);
+            PoolStats {
+                pool,
+                in_use: size - idle,
+                idle,
+            }
+        };
+        match self.inner.backend {
+            Backend::Sqlite => vec![
+                stats("sqlite_writer", &self.inner.writer),
+                stats("sqlite_readers", &self.inner.reader),
+            ],
+            Backend::Postgres => vec![stats("postgres", &self.inner.writer)],
+        }
+    }
+
+    /// A handle that does not keep the database open (metrics refreshed on scrape).
+    pub fn downgrade(&self) -> WeakDb {
+        WeakDb(Arc::downgrade(&self.inner))
     }
 
     /// Starts a write transaction. SQLite takes the write lock at once (`BEGIN IMMEDIATE`),
@@ -237,6 +265,30 @@ impl Db {
                 tokio::time::sleep(Duration::from_secs(1)).await;
             }
         });
+    }
+}
+
+/// The connections of one pool at one moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolStats {
+    /// `sqlite_writer`, `sqlite_readers` or `postgres`.
+    pub pool: &'static str,
+    pub in_use: usize,
+    pub idle: usize,
+}
+
+/// A [`Db`] that may have been closed and dropped.
+#[derive(Clone)]
+pub struct WeakDb(Weak<Inner>);
+
+impl WeakDb {
+    /// The database, unless every `Db` handle is gone or it was closed.
+    pub fn upgrade(&self) -> Option<Db> {
+        let inner = self.0.upgrade()?;
+        if inner.writer.is_closed() {
+            return None;
+        }
+        Some(Db { inner })
     }
 }
 

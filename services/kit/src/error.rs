@@ -168,13 +168,31 @@ impl Error {
 
 impl From<sqlx::Error> for Error {
     fn from(e: sqlx::Error) -> Self {
-        match &e {
-            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
-                tracing::warn!(error = %e, "database unavailable");
-                Error::Unavailable("the database is unavailable".into())
-            }
-            _ => Error::Internal(e.into()),
+        if database_unreachable(&e) {
+            tracing::warn!(error = %e, "database unavailable");
+            Error::Unavailable("the database is unavailable".into())
+        } else {
+            Error::Internal(e.into())
         }
+    }
+}
+
+/// Whether `e` says the database cannot be reached (no connection, a connection lost, the
+/// server shutting down or full) rather than that a statement failed: the former is
+/// UNAVAILABLE, which a client may retry once the database is back.
+fn database_unreachable(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::WorkerCrashed => true,
+        // PostgreSQL: class 08 (connection exception), 57P01..57P03 (the server shutting
+        // down or starting up), 53300 (too many connections).
+        sqlx::Error::Database(db) => db.code().is_some_and(|code| {
+            code.starts_with("08") || matches!(&*code, "57P01" | "57P02" | "57P03" | "53300")
+        }),
+        _ => false,
     }
 }
 
@@ -251,6 +269,19 @@ mod tests {
                 .len(),
             1
         );
+    }
+
+    #[test]
+    fn a_database_out_of_reach_is_unavailable_and_a_failed_statement_internal() {
+        let reset = std::io::Error::new(std::io::ErrorKind::ConnectionReset, "reset");
+        for e in [
+            sqlx::Error::Io(reset),
+            sqlx::Error::PoolTimedOut,
+            sqlx::Error::PoolClosed,
+        ] {
+            assert_eq!(Error::from(e).code(), Code::Unavailable);
+        }
+        assert_eq!(Error::from(sqlx::Error::RowNotFound).code(), Code::Internal);
     }
 
     #[test]

@@ -12,6 +12,8 @@ pub mod consumer;
 pub mod db;
 pub mod error;
 pub mod idempotency;
+pub mod metrics;
+pub mod oidc;
 pub mod outbox;
 pub mod remote;
 pub mod serve;

@@ -3,16 +3,11 @@
 //! helper for idempotent calls; and the event source that follows a peer's `Watch` stream.
 //!
 //! Which calls may be retried: reads, and mutations that carry the same `request_id` on every
-//! attempt (the contracts make those idempotent). Only UNAVAILABLE is retried: every other
-//! code is an answer, not a failure to get one.
+//! attempt (the contracts make those idempotent). Only UNAVAILABLE, and a call cut off by a
+//! broken connection, is retried: every other code is an answer, not a failure to get one.
 //!
 //! Serving with TLS: [`ServerTls::config`] builds the `tonic::transport::ServerTlsConfig`
-//! from PEM files, which a server applies with `Server::builder().tls_config(config)?` before
-//! adding its routes. `serve::GrpcServer` builds its `Server` itself and takes no such config
-//! yet, so the binaries check their `tls` files with `ServerTls::config` and then refuse to
-//! start rather than serve plaintext; once `GrpcServer` accepts one (say
-//! `grpc.tls(config)`), a binary passes `settings.tls.as_ref().map(ServerTls::config)
-//! .transpose()?` to it.
+//! from PEM files, and a binary hands it to `serve::GrpcServer::tls`.
 
 use std::future::Future;
 use std::path::PathBuf;
@@ -33,6 +28,7 @@ use crate::auth::TokenVerifier;
 use crate::config::{AuthSettings, Secret};
 use crate::consumer::{BoxFuture, EventSource, EventStream};
 use crate::error::Error;
+use crate::oidc::Jwks;
 
 /// The `Watch` method of each producer of events.
 pub const CATALOG_WATCH: &str = "/onewindow.catalog.v1.CatalogService/Watch";
@@ -141,8 +137,8 @@ pub struct ServerTls {
 }
 
 impl ServerTls {
-    /// The configuration for `tonic::transport::Server::builder().tls_config(..)`; reading
-    /// the files here makes a missing or unreadable one a start-up error.
+    /// The configuration for `serve::GrpcServer::tls`; reading the files here makes a
+    /// missing or unreadable one a start-up error.
     pub fn config(&self) -> Result<ServerTlsConfig, Error> {
         let cert = read_pem("tls.cert_file", &self.cert_file)?;
         let key = read_pem("tls.key_file", &self.key_file)?;
@@ -271,7 +267,7 @@ where
             }
         };
         match outcome {
-            Err(status) if status.code() == Code::Unavailable => {
+            Err(status) if retryable(&status) => {
                 // Full jitter: anywhere up to the current step.
                 let pause = rand::thread_rng().gen_range(wait / 2..=wait);
                 if tokio::time::Instant::now() + pause >= end {
@@ -287,8 +283,21 @@ where
     }
 }
 
+/// UNAVAILABLE, or a call cut off because its connection broke (a peer killed in the middle
+/// of it, or a pooled connection to it found dead before the call went out): tonic reports
+/// these as UNKNOWN or CANCELLED made up on this side, with the transport's error as their
+/// source (a status the peer sent has none), and they are no answer either.
+fn retryable(status: &Status) -> bool {
+    match status.code() {
+        Code::Unavailable => true,
+        Code::Unknown | Code::Cancelled => std::error::Error::source(status).is_some(),
+        _ => false,
+    }
+}
+
 /// The verifier of the tokens callers present, from the PEM files of the accepted public
-/// keys (several during a key rotation). A service never holds the private key.
+/// keys (several during a key rotation) and, when `auth.oidc` is set, the JWKS of the
+/// deployment's OpenID Connect provider. A service never holds the private key.
 pub fn verifier_from_files(auth: &AuthSettings) -> Result<TokenVerifier, Error> {
     let mut pems = Vec::with_capacity(auth.public_key_files.len());
     for (i, file) in auth.public_key_files.iter().enumerate() {
@@ -300,10 +309,14 @@ pub fn verifier_from_files(auth: &AuthSettings) -> Result<TokenVerifier, Error> 
         })?;
         pems.push(pem);
     }
-    if pems.is_empty() {
-        tracing::warn!("auth.public_key_files is empty: every caller is anonymous");
+    if pems.is_empty() && auth.oidc.is_none() {
+        tracing::warn!("auth.public_key_files and auth.oidc are empty: every caller is anonymous");
     }
-    TokenVerifier::new(&pems, &auth.issuer, &auth.audience)
+    let verifier = TokenVerifier::new(&pems, &auth.issuer, &auth.audience)?;
+    match &auth.oidc {
+        Some(oidc) => Ok(verifier.with_oidc(std::sync::Arc::new(Jwks::new(oidc.clone())?))),
+        None => Ok(verifier),
+    }
 }
 
 /// The bearer token a process presents to its peers: none, a fixed value, or a file read

@@ -1,5 +1,9 @@
 //! Serving gRPC: the services of this process plus grpc.health.v1 (with real status from the
-//! database), reflection v1 and v1alpha, a tracing layer, and graceful shutdown.
+//! database), reflection v1 and v1alpha, tracing and metrics layers, optional (mutual) TLS,
+//! and graceful shutdown.
+//!
+//! With TLS, the health service can also be served in plaintext on a port of its own:
+//! Kubernetes' native gRPC probes do not speak TLS.
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -11,12 +15,16 @@ use tokio_util::sync::CancellationToken;
 use tonic::server::NamedService;
 use tonic::service::RoutesBuilder;
 use tonic::transport::server::TcpIncoming;
-use tonic::transport::Server;
-use tonic_health::server::HealthReporter;
+use tonic::transport::{Server, ServerTlsConfig};
+use tonic_health::pb::health_server::HealthServer;
+use tonic_health::server::{HealthReporter, HealthService};
 use tonic_health::ServingStatus;
 
 use crate::db::Db;
 use crate::error::Error;
+
+/// How long in-flight calls may take to finish after SIGTERM.
+const DRAIN_GRACE: Duration = Duration::from_secs(5);
 
 /// How often the databases behind the health status are checked.
 const HEALTH_PERIOD: Duration = Duration::from_secs(2);
@@ -24,7 +32,12 @@ const HEALTH_PERIOD: Duration = Duration::from_secs(2);
 pub struct GrpcServer {
     routes: RoutesBuilder,
     health: HealthReporter,
+    health_service: HealthServer<HealthService>,
     checks: Vec<(String, Db)>,
+    /// Fully qualified names of the services served, for the metrics' labels.
+    names: Vec<String>,
+    tls: Option<ServerTlsConfig>,
+    plaintext_health: Option<SocketAddr>,
 }
 
 impl Default for GrpcServer {
@@ -35,14 +48,56 @@ impl Default for GrpcServer {
 
 impl GrpcServer {
     pub fn new() -> Self {
-        let (health, health_service) = tonic_health::server::health_reporter();
+        let health = HealthReporter::new();
+        let health_service = HealthServer::new(HealthService::from_health_reporter(health.clone()));
         let mut routes = RoutesBuilder::default();
-        routes.add_service(health_service);
+        routes.add_service(health_service.clone());
         GrpcServer {
             routes,
             health,
+            health_service,
             checks: Vec::new(),
+            names: vec![
+                "grpc.health.v1.Health".into(),
+                "grpc.reflection.v1.ServerReflection".into(),
+                "grpc.reflection.v1alpha.ServerReflection".into(),
+            ],
+            tls: None,
+            plaintext_health: None,
         }
+    }
+
+    /// Serves TLS with `config` (from [`crate::remote::ServerTls::config`]); with a client
+    /// CA in it, every client must present a certificate that CA signed.
+    pub fn tls(&mut self, config: ServerTlsConfig) -> &mut Self {
+        self.tls = Some(config);
+        self
+    }
+
+    /// Applies a binary's settings: `tls` (see [`crate::remote::ServerTls`]) and
+    /// `health_addr`, the plaintext health port (empty or unset: none).
+    pub fn configure(
+        &mut self,
+        tls: Option<&crate::remote::ServerTls>,
+        health_addr: Option<&str>,
+    ) -> Result<&mut Self, Error> {
+        if let Some(tls) = tls {
+            self.tls(tls.config()?);
+        }
+        if let Some(addr) = health_addr.filter(|a| !a.is_empty()) {
+            let addr = addr
+                .parse()
+                .map_err(|_| Error::invalid("health_addr", format!("{addr} is not an address")))?;
+            self.plaintext_health(addr);
+        }
+        Ok(self)
+    }
+
+    /// Also serves grpc.health.v1, alone and in plaintext, at `addr`: for probes that do
+    /// not speak TLS. It tells only whether the service is serving.
+    pub fn plaintext_health(&mut self, addr: SocketAddr) -> &mut Self {
+        self.plaintext_health = Some(addr);
+        self
     }
 
     /// Adds a service whose health follows `db`'s reachability.
@@ -58,6 +113,8 @@ impl GrpcServer {
         S::Future: Send + 'static,
     {
         self.routes.add_service(svc);
+        crate::metrics::watch_database(short_name(S::NAME), &db);
+        self.names.push(S::NAME.to_string());
         self.checks.push((S::NAME.to_string(), db));
         self
     }
@@ -75,6 +132,7 @@ impl GrpcServer {
         S::Future: Send + 'static,
     {
         self.routes.add_service(svc);
+        self.names.push(S::NAME.to_string());
         self
     }
 
@@ -84,9 +142,16 @@ impl GrpcServer {
             .await
             .map_err(|e| Error::internal(anyhow::anyhow!("cannot bind {addr}: {e}")))?;
         let local = listener.local_addr().map_err(Error::internal)?;
+        let health_listener = match self.plaintext_health {
+            Some(addr) => Some(TcpListener::bind(addr).await.map_err(|e| {
+                Error::internal(anyhow::anyhow!("cannot bind the health port {addr}: {e}"))
+            })?),
+            None => None,
+        };
         Ok(BoundServer {
             server: self,
             listener,
+            health_listener,
             addr: local,
         })
     }
@@ -95,6 +160,7 @@ impl GrpcServer {
 pub struct BoundServer {
     server: GrpcServer,
     listener: TcpListener,
+    health_listener: Option<TcpListener>,
     addr: SocketAddr,
 }
 
@@ -103,12 +169,23 @@ impl BoundServer {
         self.addr
     }
 
+    /// Where the plaintext health service listens, if it does.
+    pub fn health_addr(&self) -> Option<SocketAddr> {
+        self.health_listener
+            .as_ref()
+            .and_then(|l| l.local_addr().ok())
+    }
+
     /// Serves until `shutdown` completes, then drains in-flight calls.
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send) -> Result<(), Error> {
         let GrpcServer {
             mut routes,
             health,
+            health_service,
             checks,
+            names,
+            tls,
+            plaintext_health: _,
         } = self.server;
         let reflection = || {
             tonic_reflection::server::Builder::configure()
@@ -119,14 +196,44 @@ impl BoundServer {
         let v1alpha = reflection().build_v1alpha().map_err(Error::internal)?;
         routes.add_service(v1).add_service(v1alpha);
 
+        let mut builder = Server::builder();
+        let tls_on = tls.is_some();
+        if let Some(tls) = tls {
+            builder = builder
+                .tls_config(tls)
+                .map_err(|e| Error::invalid("tls", e.to_string()))?;
+        }
         let stop_checks = CancellationToken::new();
         tokio::spawn(watch_health(health, checks, stop_checks.clone()));
-        tracing::info!(addr = %self.addr, "grpc serving");
-        let result = Server::builder()
+        if let Some(listener) = self.health_listener {
+            tracing::info!(addr = ?listener.local_addr().ok(), "plaintext health serving");
+            let stop = stop_checks.clone();
+            tokio::spawn(async move {
+                let served = Server::builder()
+                    .add_service(health_service)
+                    .serve_with_incoming_shutdown(
+                        TcpIncoming::from(listener).with_nodelay(Some(true)),
+                        stop.cancelled_owned(),
+                    )
+                    .await;
+                if let Err(e) = served {
+                    tracing::warn!(error = %e, "plaintext health stopped");
+                }
+            });
+        }
+        tracing::info!(addr = %self.addr, tls = tls_on, "grpc serving");
+        let stopping = CancellationToken::new();
+        let signal = stopping.clone();
+        let shutdown = async move {
+            shutdown.await;
+            signal.cancel();
+        };
+        let serve = builder
             .layer(
                 tower_http::trace::TraceLayer::new_for_grpc()
                     .make_span_with(crate::telemetry::grpc_request_span),
             )
+            .layer(crate::metrics::GrpcMetricsLayer::new(names))
             .add_routes(routes.routes())
             .serve_with_incoming_shutdown(
                 // Without TCP_NODELAY small responses wait out the peer's delayed ACK
@@ -135,10 +242,30 @@ impl BoundServer {
                     .with_nodelay(Some(true))
                     .with_keepalive(Some(std::time::Duration::from_secs(60))),
                 shutdown,
-            )
-            .await;
+            );
+        // Unary calls drain; a Watch stream never ends by itself, so once the grace period
+        // is over the remaining streams are cut (followers resume elsewhere from their
+        // stored offsets) rather than holding the process up forever.
+        let result = tokio::select! {
+            served = serve => served,
+            _ = async {
+                stopping.cancelled().await;
+                tokio::time::sleep(DRAIN_GRACE).await;
+            } => {
+                tracing::info!("drain grace period over: closing the remaining streams");
+                Ok(())
+            }
+        };
         stop_checks.cancel();
         result.map_err(|e| Error::internal(anyhow::anyhow!("grpc server: {e}")))
+    }
+}
+
+/// The short name of a service for labels: `cases` for `onewindow.cases.v1.CaseService`.
+fn short_name(name: &str) -> &str {
+    match name.strip_prefix("onewindow.") {
+        Some(rest) => rest.split('.').next().unwrap_or(rest),
+        None => name,
     }
 }
 

@@ -30,9 +30,6 @@ impl Telemetry {
 
 /// Installs the global subscriber. Calling it again (tests) leaves the first one in place.
 pub fn init(settings: &TelemetrySettings) -> Result<Telemetry, Error> {
-    opentelemetry::global::set_text_map_propagator(
-        opentelemetry_sdk::propagation::TraceContextPropagator::new(),
-    );
     let mut builder = SdkTracerProvider::builder().with_resource(
         opentelemetry_sdk::Resource::builder()
             .with_service_name(settings.service_name.clone())
@@ -52,18 +49,38 @@ pub fn init(settings: &TelemetrySettings) -> Result<Telemetry, Error> {
     Ok(Telemetry { provider })
 }
 
-/// Installs the subscriber around a given tracer provider (tests use an in-memory exporter).
+/// Installs the subscriber around a given tracer provider (tests use an in-memory exporter),
+/// and the W3C propagator without which no context would travel in metadata or events.
 pub fn init_with_provider(
     settings: &TelemetrySettings,
     provider: SdkTracerProvider,
 ) -> Result<(), Error> {
+    init_with_writer(settings, provider, std::io::stdout)
+}
+
+/// As [`init_with_provider`], with log lines written to `writer` (tests capture them).
+pub fn init_with_writer<W>(
+    settings: &TelemetrySettings,
+    provider: SdkTracerProvider,
+    writer: W,
+) -> Result<(), Error>
+where
+    W: for<'w> tracing_subscriber::fmt::MakeWriter<'w> + Send + Sync + 'static,
+{
+    opentelemetry::global::set_text_map_propagator(
+        opentelemetry_sdk::propagation::TraceContextPropagator::new(),
+    );
     let filter = EnvFilter::try_new(&settings.log_filter)
         .map_err(|e| Error::invalid("telemetry.log_filter", e.to_string()))?;
     let otel = tracing_opentelemetry::layer().with_tracer(provider.tracer("onewindow"));
     opentelemetry::global::set_tracer_provider(provider);
     let fmt = match settings.log_format {
-        LogFormat::Human => tracing_subscriber::fmt::layer().with_target(true).boxed(),
+        LogFormat::Human => tracing_subscriber::fmt::layer()
+            .with_writer(writer)
+            .with_target(true)
+            .boxed(),
         LogFormat::Json => tracing_subscriber::fmt::layer()
+            .with_writer(writer)
             .json()
             .flatten_event(true)
             .with_current_span(true)
@@ -122,10 +139,22 @@ pub fn grpc_request_span<B>(req: &http::Request<B>) -> tracing::Span {
         "grpc.request",
         rpc.method = %req.uri().path(),
         otel.kind = "server",
+        trace_id = tracing::field::Empty,
     );
     let cx = opentelemetry::global::get_text_map_propagator(|p| p.extract(&Headers(req.headers())));
     let _ = span.set_parent(cx);
+    // JSON log lines carry their span's fields: the trace id joins a line to its trace.
+    record_trace_id(&span);
     span
+}
+
+/// Records the span's trace id in its `trace_id` field, once its parent is set.
+pub fn record_trace_id(span: &tracing::Span) {
+    use opentelemetry::trace::TraceContextExt;
+    let trace_id = span.context().span().span_context().trace_id();
+    if trace_id != opentelemetry::trace::TraceId::INVALID {
+        span.record("trace_id", tracing::field::display(trace_id));
+    }
 }
 
 /// A client interceptor that sends the current trace context along.

@@ -30,6 +30,10 @@ impl EventSource for Boxed {
     fn watch(&self, after_seq: i64) -> BoxFuture<'_, Result<EventStream, Error>> {
         self.0.watch(after_seq)
     }
+
+    fn head(&self) -> BoxFuture<'_, Result<Option<i64>, Error>> {
+        self.0.head()
+    }
 }
 
 /// What every part of the service shares.
@@ -88,6 +92,7 @@ impl Supervision {
         verifier: Arc<dyn CaseVerifier>,
     ) -> Result<Supervision, Error> {
         settings.validate()?;
+        crate::metrics::export(&db);
         let calendars = Calendars::new(crate::store::calendar_years(&db).await?);
         let core = Arc::new(Core {
             db,

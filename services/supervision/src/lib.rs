@@ -9,6 +9,7 @@ pub mod app;
 pub mod domain;
 mod effects;
 pub mod follow;
+pub mod metrics;
 pub mod rpc;
 pub mod scanner;
 pub mod settings;

@@ -15,6 +15,7 @@ use clap::Parser;
 use onewindow_kit::clock::Clock;
 use onewindow_kit::config::{AuthSettings, DatabaseSettings, Secret, TelemetrySettings};
 use onewindow_kit::db::Db;
+use onewindow_kit::metrics::MetricsSettings;
 use onewindow_kit::remote::{self, BearerToken, PeerSettings, ServerTls};
 use onewindow_kit::serve::GrpcServer;
 use onewindow_proto::cases::v1::case_service_client::CaseServiceClient;
@@ -47,8 +48,13 @@ struct Settings {
     telemetry: TelemetrySettings,
     /// Tokens are verified with `public_key_files`; no private key here.
     auth: AuthSettings,
-    /// TLS of the gRPC server (see `onewindow_kit::remote`).
+    /// TLS of the gRPC server, mutual with `client_ca_file` (see `onewindow_kit::remote`).
     tls: Option<ServerTls>,
+    /// A plaintext port serving only grpc.health.v1, for probes that do not speak TLS
+    /// (Kubernetes' gRPC probes); unset: none.
+    health_addr: Option<String>,
+    /// Prometheus metrics over HTTP (`GET /metrics` on `listen`); unset: none.
+    metrics: MetricsSettings,
     peers: Peers,
     /// Warning thresholds, rule severities, score weights.
     supervision: SupervisionSettings,
@@ -91,6 +97,8 @@ impl Default for Settings {
             },
             auth: AuthSettings::default(),
             tls: None,
+            health_addr: None,
+            metrics: MetricsSettings::default(),
             peers: Peers::default(),
             supervision: SupervisionSettings::default(),
         }
@@ -131,7 +139,6 @@ async fn run(settings: Settings, migrate_only: bool) -> anyhow::Result<()> {
         .grpc_addr
         .parse()
         .with_context(|| format!("grpc_addr {} is not an address", settings.grpc_addr))?;
-    refuse_server_tls(settings.tls.as_ref())?;
     let verifier = remote::verifier_from_files(&settings.auth)?;
     let token = BearerToken::from_file_setting(settings.peers.token_file.as_deref());
     // A token that cannot be read now would fail every reconnect later: say so at start.
@@ -168,8 +175,10 @@ async fn run(settings: Settings, migrate_only: bool) -> anyhow::Result<()> {
         );
     }
     let mut grpc = GrpcServer::new();
+    grpc.configure(settings.tls.as_ref(), settings.health_addr.as_deref())?;
     grpc.add_service(supervision.grpc_service(verifier), db.clone());
     let server = grpc.bind(addr).await?;
+    let _metrics = onewindow_kit::metrics::serve(&settings.metrics).await?;
     let result = server
         .run_until(onewindow_kit::serve::shutdown_signal())
         .await;
@@ -177,17 +186,4 @@ async fn run(settings: Settings, migrate_only: bool) -> anyhow::Result<()> {
     supervision.shutdown();
     db.close().await;
     Ok(result?)
-}
-
-/// The gRPC server takes no TLS configuration yet: rather than serve plaintext when TLS was
-/// asked for, refuse to start (the files are checked first, so the message is about TLS).
-fn refuse_server_tls(tls: Option<&ServerTls>) -> anyhow::Result<()> {
-    if let Some(tls) = tls {
-        tls.config()?;
-        anyhow::bail!(
-            "tls: this build serves plaintext gRPC only; terminate TLS in front of the \
-             service (see deploy/README.md)"
-        );
-    }
-    Ok(())
 }

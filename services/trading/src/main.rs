@@ -12,6 +12,7 @@ use clap::Parser;
 use onewindow_kit::clock::Clock;
 use onewindow_kit::config::{AuthSettings, DatabaseSettings, Secret, TelemetrySettings};
 use onewindow_kit::db::Db;
+use onewindow_kit::metrics::MetricsSettings;
 use onewindow_kit::remote::{self, ServerTls};
 use onewindow_kit::serve::GrpcServer;
 use onewindow_trading::Trading;
@@ -41,8 +42,13 @@ struct Settings {
     telemetry: TelemetrySettings,
     /// Tokens are verified with `public_key_files`; no private key here.
     auth: AuthSettings,
-    /// TLS of the gRPC server (see `onewindow_kit::remote`).
+    /// TLS of the gRPC server, mutual with `client_ca_file` (see `onewindow_kit::remote`).
     tls: Option<ServerTls>,
+    /// A plaintext port serving only grpc.health.v1, for probes that do not speak TLS
+    /// (Kubernetes' gRPC probes); unset: none.
+    health_addr: Option<String>,
+    /// Prometheus metrics over HTTP (`GET /metrics` on `listen`); unset: none.
+    metrics: MetricsSettings,
     /// File of the 32-byte key (64 hexadecimal digits) that seals bids. Every replica needs
     /// the same one, and losing it makes sealed bids unreadable: it is never generated here.
     master_key_file: Option<String>,
@@ -64,6 +70,8 @@ impl Default for Settings {
             },
             auth: AuthSettings::default(),
             tls: None,
+            health_addr: None,
+            metrics: MetricsSettings::default(),
             master_key_file: None,
             demo_data: false,
         }
@@ -101,7 +109,6 @@ async fn run(settings: Settings, migrate_only: bool) -> anyhow::Result<()> {
         .grpc_addr
         .parse()
         .with_context(|| format!("grpc_addr {} is not an address", settings.grpc_addr))?;
-    refuse_server_tls(settings.tls.as_ref())?;
     let verifier = remote::verifier_from_files(&settings.auth)?;
     let master_key = master_key(settings.master_key_file.as_deref())?;
 
@@ -113,8 +120,10 @@ async fn run(settings: Settings, migrate_only: bool) -> anyhow::Result<()> {
         }
     }
     let mut grpc = GrpcServer::new();
+    grpc.configure(settings.tls.as_ref(), settings.health_addr.as_deref())?;
     grpc.add_service(trading.grpc_service(verifier), db.clone());
     let server = grpc.bind(addr).await?;
+    let _metrics = onewindow_kit::metrics::serve(&settings.metrics).await?;
     server
         .run_until(onewindow_kit::serve::shutdown_signal())
         .await?;
@@ -135,17 +144,4 @@ fn master_key(file: Option<&str>) -> anyhow::Result<[u8; 32]> {
     bytes
         .try_into()
         .map_err(|_| anyhow::anyhow!("{path} must hold a 32-byte key"))
-}
-
-/// The gRPC server takes no TLS configuration yet: rather than serve plaintext when TLS was
-/// asked for, refuse to start (the files are checked first, so the message is about TLS).
-fn refuse_server_tls(tls: Option<&ServerTls>) -> anyhow::Result<()> {
-    if let Some(tls) = tls {
-        tls.config()?;
-        anyhow::bail!(
-            "tls: this build serves plaintext gRPC only; terminate TLS in front of the \
-             service (see deploy/README.md)"
-        );
-    }
-    Ok(())
 }

@@ -25,6 +25,10 @@ use super::terms::{ItemTerms, Stage};
 pub const MAX_TEXT_CHARS: usize = 2000;
 /// The largest file a material may be: 50 MiB.
 pub const MAX_MATERIAL_BYTES: u64 = 50 * 1024 * 1024;
+/// Longest file name of a material, in characters (what file systems keep).
+pub const MAX_FILE_NAME_CHARS: usize = 255;
+/// Longest media type (RFC 6838 allows 127 characters on each side of the slash).
+pub const MAX_CONTENT_TYPE_CHARS: usize = 255;
 
 /// A new application, as the service has prepared it: ids and number allocated, files
 /// stored, the item version in force fetched from the catalog.
@@ -200,9 +204,16 @@ fn check_materials(terms: &ItemTerms, materials: &[NewMaterial], v: &mut Violati
         }
         v.check(m.name.trim().is_empty(), at("name"), "must not be empty");
         v.check(
-            m.content_type.trim().is_empty(),
+            m.name.chars().count() > MAX_FILE_NAME_CHARS || m.name.chars().any(char::is_control),
+            at("name"),
+            format!(
+                "must be at most {MAX_FILE_NAME_CHARS} characters, none of them control characters"
+            ),
+        );
+        v.check(
+            !is_media_type(&m.content_type),
             at("content_type"),
-            "must not be empty",
+            "must be a media type such as application/pdf",
         );
         v.check(
             m.size_bytes == 0 || m.size_bytes > MAX_MATERIAL_BYTES,
@@ -219,6 +230,23 @@ fn check_materials(terms: &ItemTerms, materials: &[NewMaterial], v: &mut Violati
             "must be 64 lowercase hex digits",
         );
     }
+}
+
+/// `type/subtype` with an optional `; parameter`, in the token characters of RFC 6838: it
+/// is handed back as a Content-Type header when the file is downloaded.
+fn is_media_type(s: &str) -> bool {
+    let essence = s.split(';').next().unwrap_or_default().trim();
+    let token = |t: &str| {
+        !t.is_empty()
+            && t.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"!#$&-^_.+".contains(&b))
+    };
+    s.len() <= MAX_CONTENT_TYPE_CHARS
+        && !s.bytes().any(|b| b.is_ascii_control())
+        && s.is_ascii()
+        && essence
+            .split_once('/')
+            .is_some_and(|(kind, sub)| token(kind) && token(sub))
 }
 
 /// A required free text: not blank, not endless.
@@ -506,5 +534,51 @@ impl Transition<'_> {
         self.finish_conclusion(conclusion, opinion, true)?;
         self.log(CommandKind::ConcludeImmediately, String::new());
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod material_limits {
+    use super::*;
+    use crate::domain::fixtures::{file, promised_terms};
+
+    fn problems(m: NewMaterial) -> Vec<String> {
+        let mut v = Violations::new();
+        check_materials(&promised_terms(), &[m], &mut v);
+        v.as_slice().iter().map(|x| x.field.clone()).collect()
+    }
+
+    #[test]
+    fn material_file_names_and_types_are_bounded() {
+        assert!(problems(file("m1", 1)).is_empty());
+        let long_name = NewMaterial {
+            name: "长".repeat(MAX_FILE_NAME_CHARS + 1),
+            ..file("m1", 1)
+        };
+        assert_eq!(problems(long_name), ["materials[0].name"]);
+        for bad in [
+            "",
+            "pdf",
+            "application/",
+            "text/html\r\nx-evil: 1",
+            "图片/png",
+        ] {
+            let m = NewMaterial {
+                content_type: bad.into(),
+                ..file("m1", 1)
+            };
+            assert_eq!(problems(m), ["materials[0].content_type"], "{bad:?}");
+        }
+        for good in [
+            "image/jpeg",
+            "application/vnd.ms-excel",
+            "text/plain; charset=utf-8",
+        ] {
+            let m = NewMaterial {
+                content_type: good.into(),
+                ..file("m1", 1)
+            };
+            assert!(problems(m).is_empty(), "{good:?}");
+        }
     }
 }

@@ -538,4 +538,27 @@ impl CaseService for CaseRpc {
         }
         Ok(Response::new(trail))
     }
+
+    async fn verify_audit_trail(
+        &self,
+        request: Request<common::VerifyAuditTrailRequest>,
+    ) -> Result<Response<common::AuditVerification>, Status> {
+        let who = principal(&request);
+        let req = request.into_inner();
+        audit::verify_for(&self.cases.db, &who, &req.object_type, &req.object_id)
+            .await
+            .map(Response::new)
+            .map_err(status)
+    }
+
+    async fn verify_audit(
+        &self,
+        request: Request<common::VerifyAuditRequest>,
+    ) -> Result<Response<common::VerifyAuditResponse>, Status> {
+        let who = principal(&request);
+        audit::sweep_for(&self.cases.db, &who, request.get_ref())
+            .await
+            .map(Response::new)
+            .map_err(status)
+    }
 }

@@ -271,52 +271,64 @@ pub async fn list_cases(
     offset: i64,
     limit: i64,
 ) -> Result<(Vec<Case>, i64), Error> {
-    // Each filter is `($n IS NULL OR column = $n)`, so one statement serves every combination
-    // and each engine can still use the index for the bound ones.
-    let filters = "($1 IS NULL OR department_id = $1) AND ($2 IS NULL OR region_code = $2) \
-         AND ($3 IS NULL OR state = $3) AND ($4 IS NULL OR item_id = $4) \
-         AND ($5 IS NULL OR applicant_subject = $5) AND ($6 IS NULL OR applicant_key = $6) \
-         AND ($7 IS NULL OR bundle_case_id = $7) AND ($8 IS NULL OR awaiting_role = $8)";
+    let key = f
+        .applicant_id_number
+        .as_deref()
+        .map(|n| digest("applicant", n));
+    // Only the bound filters enter the statement: a `($n IS NULL OR column = $n)` form
+    // keeps SQLite from using any index, which at a million cases is a full scan per call.
+    let bound = [
+        ("department_id", f.department_id.clone()),
+        ("region_code", f.region_code.clone()),
+        ("state", f.state.clone()),
+        ("item_id", f.item_id.clone()),
+        ("applicant_subject", f.applicant_subject.clone()),
+        ("applicant_key", key),
+        ("bundle_case_id", f.bundle_case_id.clone()),
+        ("awaiting_role", f.awaiting_role.clone()),
+    ]
+    .into_iter()
+    .filter_map(|(column, value)| value.map(|v| (column, v)))
+    .collect::<Vec<_>>();
+    let filters = if bound.is_empty() {
+        "1 = 1".to_string()
+    } else {
+        bound
+            .iter()
+            .enumerate()
+            .map(|(i, (column, _))| format!("{column} = ${}", i + 1))
+            .collect::<Vec<_>>()
+            .join(" AND ")
+    };
     let order = if by_due_date {
         "ORDER BY due_date, submitted_at, id"
     } else {
         "ORDER BY submitted_at DESC, id"
     };
-    let key = f
-        .applicant_id_number
-        .as_deref()
-        .map(|n| digest("applicant", n));
-    let sql = format!("SELECT body FROM cs_case WHERE {filters} {order} LIMIT $9 OFFSET $10");
+    let n = bound.len();
+    let sql = format!(
+        "SELECT body FROM cs_case WHERE {filters} {order} LIMIT ${} OFFSET ${}",
+        n + 1,
+        n + 2
+    );
     let count_sql = format!("SELECT COUNT(*) AS n FROM cs_case WHERE {filters}");
-    let rows = bind_filter(sqlx::query(&sql), f, key.clone())
+    let mut query = sqlx::query(&sql);
+    let mut count = sqlx::query(&count_sql);
+    for (_, value) in &bound {
+        query = query.bind(value.clone());
+        count = count.bind(value.clone());
+    }
+    let rows = query
         .bind(limit)
         .bind(offset)
         .fetch_all(db.reader())
         .await?;
-    let total: i64 = bind_filter(sqlx::query(&count_sql), f, key)
-        .fetch_one(db.reader())
-        .await?
-        .try_get("n")?;
+    let total: i64 = count.fetch_one(db.reader()).await?.try_get("n")?;
     let cases = rows
         .iter()
         .map(from_json)
         .collect::<Result<Vec<Case>, Error>>()?;
     Ok((cases, total))
-}
-
-fn bind_filter<'q>(
-    q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
-    f: &CaseFilter,
-    applicant_key: Option<String>,
-) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
-    q.bind(f.department_id.clone())
-        .bind(f.region_code.clone())
-        .bind(f.state.clone())
-        .bind(f.item_id.clone())
-        .bind(f.applicant_subject.clone())
-        .bind(applicant_key)
-        .bind(f.bundle_case_id.clone())
-        .bind(f.awaiting_role.clone())
 }
 
 // ------------------------------------------------------------------ materials
@@ -464,4 +476,30 @@ pub async fn all_item_terms(db: &Db) -> Result<Vec<ItemTerms>, Error> {
         .fetch_all(db.reader())
         .await?;
     rows.iter().map(from_json).collect()
+}
+
+/// Open cases by state, for the metrics (an index range: closed cases are not read).
+pub async fn open_case_counts(db: &Db) -> Result<Vec<(CaseState, i64)>, Error> {
+    let [a, b, c] = [
+        CaseState::Submitted,
+        CaseState::SupplementRequested,
+        CaseState::InProgress,
+    ];
+    let rows = sqlx::query(
+        "SELECT state, COUNT(*) AS n FROM cs_case WHERE state IN ($1, $2, $3) GROUP BY state",
+    )
+    .bind(a.as_str())
+    .bind(b.as_str())
+    .bind(c.as_str())
+    .fetch_all(db.reader())
+    .await?;
+    let mut counts = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let state: String = row.try_get("state")?;
+        let n: i64 = row.try_get("n")?;
+        if let Some(state) = CaseState::ALL.into_iter().find(|s| s.as_str() == state) {
+            counts.push((state, n));
+        }
+    }
+    Ok(counts)
 }

@@ -3,6 +3,7 @@
 //! when configured, PostgreSQL.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod audit;
 mod bundles;
 mod lifecycle;
 

@@ -14,6 +14,8 @@ pub mod version;
 
 #[cfg(test)]
 pub(crate) mod fixtures;
+#[cfg(test)]
+mod version_props;
 
 pub use batch::{
     plan_apply, ActionCount, Adjustment, AdjustmentAction, AdjustmentBatch, AdjustmentEntry,

@@ -17,6 +17,11 @@ use super::version::{ItemVersion, VersionStatus};
 
 pub const DEFAULT_PAGE_SIZE: u32 = 50;
 pub const MAX_PAGE_SIZE: u32 = 500;
+/// The longest search text: an item's name is at most a sentence, and each query is matched
+/// against every item in force, so a longer one is refused rather than searched.
+pub const MAX_QUERY_CHARS: usize = 100;
+/// Page tokens are the offsets this service hands out; anything longer is not one.
+pub const MAX_PAGE_TOKEN_CHARS: usize = 64;
 
 /// Which versions a search looks at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -61,9 +66,11 @@ pub struct ListQuery {
     pub page_token: String,
 }
 
+/// A page of a search: owned versions, or borrowed from the view (`CatalogView::search_ref`)
+/// by a caller that only converts them.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Page {
-    pub items: Vec<ItemVersion>,
+pub struct Page<V = ItemVersion> {
+    pub items: Vec<V>,
     pub next_page_token: Option<String>,
     pub total_size: usize,
 }
@@ -102,7 +109,28 @@ pub struct CatalogView {
     directory: Directory,
     versions: BTreeMap<ItemId, Vec<ItemVersion>>,
     in_force: Vec<ItemVersion>,
+    /// For each item in `in_force`, at the same index: its searchable text, lowercased once
+    /// here rather than on every search.
+    in_force_text: Vec<String>,
     bundles: Vec<Bundle>,
+}
+
+/// Separates the fields of a searchable text; a query never contains it (see `search`), so
+/// a match never spans two fields.
+const FIELD_SEPARATOR: char = '\u{1}';
+
+/// The name, the department's name and the keywords of a version, lowercased and joined.
+fn searchable_text(v: &ItemVersion, directory: &Directory) -> String {
+    let c = &v.content;
+    let mut text = String::new();
+    for field in [c.name.as_str(), directory.department_name(&c.department_id)]
+        .into_iter()
+        .chain(c.keywords.iter().map(String::as_str))
+    {
+        text.push_str(&field.to_lowercase());
+        text.push(FIELD_SEPARATOR);
+    }
+    text
 }
 
 /// The order of every listing: by department, then by item, then by version.
@@ -130,11 +158,16 @@ impl CatalogView {
             .filter_map(|list| list.iter().find(|v| v.in_force_on(date)).cloned())
             .collect();
         in_force.sort_by(order);
+        let in_force_text = in_force
+            .iter()
+            .map(|v| searchable_text(v, &directory))
+            .collect();
         Self {
             date,
             directory,
             versions: by_item,
             in_force,
+            in_force_text,
             bundles,
         }
     }
@@ -172,9 +205,16 @@ impl CatalogView {
         self.item(id).map(|v| v.content.department_id.clone())
     }
 
-    fn candidates(&self, status: StatusFilter) -> Vec<&ItemVersion> {
+    /// The versions a search looks at, each with its searchable text when it is at hand.
+    fn candidates(&self, status: StatusFilter) -> Vec<(&ItemVersion, Option<&str>)> {
         let mut list: Vec<&ItemVersion> = match status {
-            StatusFilter::InForce => return self.in_force.iter().collect(),
+            StatusFilter::InForce => {
+                return self
+                    .in_force
+                    .iter()
+                    .zip(self.in_force_text.iter().map(|t| Some(t.as_str())))
+                    .collect()
+            }
             StatusFilter::Draft => self
                 .versions
                 .values()
@@ -198,10 +238,10 @@ impl CatalogView {
                 .collect(),
         };
         list.sort_by(|a, b| order(a, b));
-        list
+        list.into_iter().map(|v| (v, None)).collect()
     }
 
-    fn matches(&self, v: &ItemVersion, q: &ListQuery, needle: &str) -> bool {
+    fn matches(&self, v: &ItemVersion, text: Option<&str>, q: &ListQuery, needle: &str) -> bool {
         let c = &v.content;
         if q.department_id
             .as_ref()
@@ -218,6 +258,9 @@ impl CatalogView {
         if needle.is_empty() {
             return true;
         }
+        if let Some(text) = text {
+            return text.contains(needle);
+        }
         // Lowercasing leaves Chinese untouched; `contains` then matches any substring.
         let hit = |text: &str| text.to_lowercase().contains(needle);
         hit(&c.name)
@@ -226,16 +269,30 @@ impl CatalogView {
     }
 
     pub fn search(&self, q: &ListQuery) -> Result<Page, CatalogError> {
+        let page = self.search_ref(q)?;
+        Ok(Page {
+            items: page.items.into_iter().cloned().collect(),
+            next_page_token: page.next_page_token,
+            total_size: page.total_size,
+        })
+    }
+
+    /// [`CatalogView::search`] without copying the versions of the page.
+    pub fn search_ref(&self, q: &ListQuery) -> Result<Page<&ItemVersion>, CatalogError> {
         let offset = decode_token(&q.page_token)?;
         let size = page_size(q.page_size);
         let needle = q.query.trim().to_lowercase();
+        // A separator in the query could match across fields: such a query is matched
+        // field by field.
+        let joined = !needle.contains(FIELD_SEPARATOR);
         let hits: Vec<&ItemVersion> = self
             .candidates(q.status)
             .into_iter()
-            .filter(|v| self.matches(v, q, &needle))
+            .filter(|(v, text)| self.matches(v, text.filter(|_| joined), q, &needle))
+            .map(|(v, _)| v)
             .collect();
         let total_size = hits.len();
-        let items: Vec<ItemVersion> = hits.into_iter().skip(offset).take(size).cloned().collect();
+        let items: Vec<&ItemVersion> = hits.into_iter().skip(offset).take(size).collect();
         let end = offset.saturating_add(items.len());
         Ok(Page {
             items,

@@ -88,6 +88,23 @@ fn search_matches_keywords_ignoring_case() {
 }
 
 #[test]
+fn search_does_not_match_across_two_keywords() {
+    assert!(search(query("二手房过户")).items.is_empty());
+    assert_eq!(names(&search(query("二手房"))), ["房屋所有权转移登记"]);
+}
+
+#[test]
+fn borrowed_search_gives_the_same_page() {
+    let view = sample_view();
+    let q = query("登记");
+    let owned = view.search(&q).unwrap();
+    let borrowed = view.search_ref(&q).unwrap();
+    assert_eq!(owned.items.iter().collect::<Vec<_>>(), borrowed.items);
+    assert_eq!(owned.total_size, borrowed.total_size);
+    assert_eq!(owned.next_page_token, borrowed.next_page_token);
+}
+
+#[test]
 fn search_with_no_match_is_empty() {
     let page = search(query("煤矿"));
     assert!(page.items.is_empty());

@@ -107,7 +107,7 @@ impl CatalogService for CatalogRpc {
     ) -> Result<Response<pb::ListItemsResponse>, Status> {
         let query = list_query_from_proto(request.get_ref()).map_err(invalid)?;
         let state = self.catalog.state();
-        let page = state.view.search(&query).map_err(status)?;
+        let page = state.view.search_ref(&query).map_err(status)?;
         Ok(Response::new(list_response(&page, &state.directory)))
     }
 
@@ -443,5 +443,28 @@ impl CatalogService for CatalogRpc {
             )));
         }
         Ok(Response::new(trail))
+    }
+
+    async fn verify_audit_trail(
+        &self,
+        request: Request<common::VerifyAuditTrailRequest>,
+    ) -> Result<Response<common::AuditVerification>, Status> {
+        let who = principal(&request);
+        let req = request.into_inner();
+        audit::verify_for(self.catalog.db(), &who, &req.object_type, &req.object_id)
+            .await
+            .map(Response::new)
+            .map_err(status)
+    }
+
+    async fn verify_audit(
+        &self,
+        request: Request<common::VerifyAuditRequest>,
+    ) -> Result<Response<common::VerifyAuditResponse>, Status> {
+        let who = principal(&request);
+        audit::sweep_for(self.catalog.db(), &who, request.get_ref())
+            .await
+            .map(Response::new)
+            .map_err(status)
     }
 }

@@ -3,6 +3,7 @@
 //! configured, PostgreSQL.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod audit;
 mod calendar;
 mod items;
 mod operations;

@@ -27,6 +27,8 @@ mod projection_tests;
 #[cfg(test)]
 mod trading_tests;
 #[cfg(test)]
+mod warning_props;
+#[cfg(test)]
 mod watch_tests;
 
 pub use error::SupervisionError;

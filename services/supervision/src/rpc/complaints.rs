@@ -233,7 +233,7 @@ pub(super) async fn list_complaints(
     let today = ctx.today();
     let view = match reader {
         Reader::All => ComplaintView::SupervisorList,
-        Reader::Department(_) => ComplaintView::Department,
+        Reader::Department(..) => ComplaintView::Department,
     };
     let filter = ComplaintFilter {
         state,
@@ -265,15 +265,16 @@ pub(super) async fn get_complaint(
         .map_err(status)?
         .filter(|c| match &reader {
             Reader::All => true,
-            Reader::Department(d) => {
+            Reader::Department(d, region) => {
                 *d == c.concerning.department_id
+                    && *region == c.concerning.region_code
                     && !matches!(c.state, ComplaintState::Received | ComplaintState::Rejected)
             }
         })
         .ok_or_else(|| status(Error::not_found("complaint", &id)))?;
     let view = match reader {
         Reader::All => ComplaintView::Supervisor,
-        Reader::Department(_) => ComplaintView::Department,
+        Reader::Department(..) => ComplaintView::Department,
     };
     Ok(Response::new(complaint_to_proto(&c, view, ctx.today())))
 }

@@ -51,7 +51,7 @@ pub(super) async fn list_warnings(
     }
     let filter = WarningFilter {
         department_id: reader.department(&req.department_id).map_err(status)?,
-        region_code: req.region_code,
+        region_code: reader.region(&req.region_code).map_err(status)?,
         case_id: req.case_id,
         level,
         stage_only,
@@ -76,7 +76,7 @@ pub(super) async fn get_warning(
     let w = store::warnings::get(&ctx.core.db, &id)
         .await
         .map_err(status)?
-        .filter(|w| reader.may_see(&w.department_id))
+        .filter(|w| reader.may_see_in(&w.department_id, &w.region_code))
         .ok_or_else(|| status(Error::not_found("warning", &id)))?;
     Ok(Response::new(warning_to_proto(&w)))
 }
@@ -106,7 +106,8 @@ pub(super) async fn get_card_counts(
         return Err(invalid(v));
     };
     let department = reader.department(&req.department_id).map_err(status)?;
-    let rows = store::warnings::counts(&ctx.core.db, key, from, to, &req.region_code, &department)
+    let region = reader.region(&req.region_code).map_err(status)?;
+    let rows = store::warnings::counts(&ctx.core.db, key, from, to, &region, &department)
         .await
         .map_err(status)?;
     Ok(Response::new(pb::GetCardCountsResponse {
@@ -142,7 +143,7 @@ pub(super) async fn get_case_record(
     let record = store::cases::get_case(&ctx.core.db, &id)
         .await
         .map_err(status)?
-        .filter(|r| reader.may_see(&r.case.department_id))
+        .filter(|r| reader.may_see_in(&r.case.department_id, &r.case.region_code))
         .ok_or_else(|| status(Error::not_found("case record", &id)))?;
     Ok(Response::new(case_record_to_proto(&record)))
 }

@@ -321,7 +321,7 @@ pub(super) async fn get_rectification(
     let r = store::evaluations::get_rectification(&ctx.core.db, &id)
         .await
         .map_err(status)?
-        .filter(|r| reader.may_see(&r.case.department_id))
+        .filter(|r| reader.may_see_in(&r.case.department_id, &r.case.region_code))
         .ok_or_else(|| status(Error::not_found("rectification", &id)))?;
     Ok(Response::new(rectification_to_proto(&r, ctx.today())))
 }
@@ -335,13 +335,8 @@ fn authorize(
     match command {
         RectificationCommand::Reply { .. } => {
             who.require_any(&[Role::Clerk, Role::Approver])?;
-            if who.department.as_deref() != Some(task.case.department_id.as_str()) {
-                return Err(Error::PermissionDenied(format!(
-                    "only staff of {} may reply",
-                    task.case.department_id
-                )));
-            }
-            Ok(())
+            // Staff act only for their own department in their own region.
+            who.require_department(&task.case.department_id, &task.case.region_code)
         }
         _ => who.require_any(&[Role::Supervisor]),
     }

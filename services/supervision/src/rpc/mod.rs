@@ -88,8 +88,9 @@ impl Page {
 pub(crate) enum Reader {
     /// Supervisors (and machines): everything.
     All,
-    /// Staff of a department: their own department's things only.
-    Department(String),
+    /// Staff of a department in a region: their own department's things in their own
+    /// region only (the region is empty when the token names none, which matches nothing).
+    Department(String, String),
 }
 
 impl Reader {
@@ -99,7 +100,8 @@ impl Reader {
         }
         if p.has(Role::Clerk) || p.has(Role::Approver) {
             if let Some(d) = p.department.as_ref().filter(|d| !d.is_empty()) {
-                return Ok(Reader::Department(d.clone()));
+                let region = p.region.clone().unwrap_or_default();
+                return Ok(Reader::Department(d.clone(), region));
             }
         }
         p.require_any(&[Role::Supervisor, Role::Clerk, Role::Approver])?;
@@ -112,8 +114,8 @@ impl Reader {
     pub fn department(&self, asked: &str) -> Result<String, Error> {
         match self {
             Reader::All => Ok(asked.to_string()),
-            Reader::Department(own) if asked.is_empty() || asked == own => Ok(own.clone()),
-            Reader::Department(own) => Err(Error::PermissionDenied(format!(
+            Reader::Department(own, _) if asked.is_empty() || asked == own => Ok(own.clone()),
+            Reader::Department(own, _) => Err(Error::PermissionDenied(format!(
                 "staff of {own} see only their own department"
             ))),
         }
@@ -123,7 +125,26 @@ impl Reader {
     pub fn may_see(&self, department: &str) -> bool {
         match self {
             Reader::All => true,
-            Reader::Department(own) => own == department,
+            Reader::Department(own, _) => own == department,
+        }
+    }
+
+    /// The region a list is narrowed to: what was asked, or the reader's own.
+    pub fn region(&self, asked: &str) -> Result<String, Error> {
+        match self {
+            Reader::All => Ok(asked.to_string()),
+            Reader::Department(_, own) if asked.is_empty() || asked == own => Ok(own.clone()),
+            Reader::Department(_, own) => Err(Error::PermissionDenied(format!(
+                "staff of {own} see only their own region"
+            ))),
+        }
+    }
+
+    /// Whether the reader may see something of `department` in `region`.
+    pub fn may_see_in(&self, department: &str, region: &str) -> bool {
+        match self {
+            Reader::All => true,
+            Reader::Department(own, own_region) => own == department && own_region == region,
         }
     }
 }

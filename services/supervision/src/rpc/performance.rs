@@ -82,7 +82,7 @@ pub(super) async fn get_performance(
         Reader::All => store::stats::total(db, from, to, &req.region_code)
             .await
             .map_err(status)?,
-        Reader::Department(_) => ranked.first().map(|r| r.counts).unwrap_or_default(),
+        Reader::Department(..) => ranked.first().map(|r| r.counts).unwrap_or_default(),
     };
     Ok(Response::new(pb::PerformanceReport {
         period: Some(pb::Period {

@@ -92,7 +92,7 @@ pub(super) async fn get_violation(
     let found = store::violations::get(&ctx.core.db, &id)
         .await
         .map_err(status)?
-        .filter(|x| reader.may_see(&x.department_id))
+        .filter(|x| reader.may_see_in(&x.department_id, &x.region_code))
         .ok_or_else(|| status(Error::not_found("violation", &id)))?;
     Ok(Response::new(violation_to_proto(&found)))
 }

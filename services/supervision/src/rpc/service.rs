@@ -230,4 +230,27 @@ impl SupervisionService for SupervisionRpc {
         }
         Ok(Response::new(trail))
     }
+
+    async fn verify_audit_trail(
+        &self,
+        request: Request<common::VerifyAuditTrailRequest>,
+    ) -> R<common::AuditVerification> {
+        let who = principal(&request);
+        let req = request.into_inner();
+        audit::verify_for(&self.ctx.core.db, &who, &req.object_type, &req.object_id)
+            .await
+            .map(Response::new)
+            .map_err(status)
+    }
+
+    async fn verify_audit(
+        &self,
+        request: Request<common::VerifyAuditRequest>,
+    ) -> R<common::VerifyAuditResponse> {
+        let who = principal(&request);
+        audit::sweep_for(&self.ctx.core.db, &who, request.get_ref())
+            .await
+            .map(Response::new)
+            .map_err(status)
+    }
 }

@@ -294,3 +294,31 @@ pub async fn open_counts(
     departments.truncate(10);
     Ok((levels, departments))
 }
+
+/// Warnings by level rank: (rank, open, all issued), for the metrics. Reads the
+/// `(is_open, level)` index only.
+pub async fn counts_by_level(db: &Db) -> Result<Vec<(i64, i64, i64)>, Error> {
+    let rows = sqlx::query(
+        "SELECT level, is_open, COUNT(*) AS n FROM sup_warning GROUP BY is_open, level",
+    )
+    .fetch_all(db.reader())
+    .await?;
+    let mut counts: Vec<(i64, i64, i64)> = Vec::new();
+    for r in &rows {
+        let level: i64 = r.try_get("level")?;
+        let open = r.try_get::<i64, _>("is_open")? == 1;
+        let n: i64 = r.try_get("n")?;
+        let at = match counts.iter().position(|(l, _, _)| *l == level) {
+            Some(i) => i,
+            None => {
+                counts.push((level, 0, 0));
+                counts.len() - 1
+            }
+        };
+        if open {
+            counts[at].1 += n;
+        }
+        counts[at].2 += n;
+    }
+    Ok(counts)
+}

@@ -3,6 +3,7 @@
 //! performance, trading red flags; on SQLite and, when configured, PostgreSQL.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod audit;
 mod complaints;
 mod efficiency;
 mod evaluations;

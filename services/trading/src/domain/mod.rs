@@ -24,6 +24,8 @@ pub(crate) mod fixtures;
 #[cfg(test)]
 mod flow_tests;
 #[cfg(test)]
+mod machine_props;
+#[cfg(test)]
 mod machine_tests;
 #[cfg(test)]
 mod sealed_props;
@@ -45,4 +47,4 @@ pub use opening::{LotOutcome, OpenedBid, OpeningRecord, UnsealedBid};
 pub use party::{credit_code, Party};
 pub use permit::OpeningPermit;
 pub use project::{Amendment, EvaluationRule, Lot, Periods, Project, ProjectDraft, KIND};
-pub use view::{visible, Viewer};
+pub use view::{mask_contacts, visible, Viewer};

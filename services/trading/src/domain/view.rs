@@ -46,6 +46,12 @@ pub fn visible(project: &Project, viewer: &Viewer) -> Option<Project> {
         p.panel = None;
         p.evaluation_result = None;
     }
+    mask_contacts(&mut p);
+    Some(p)
+}
+
+/// Masks every party's contact person and phone (events and every non-staff view).
+pub fn mask_contacts(p: &mut Project) {
     p.owner = p.owner.masked();
     p.agency = p.agency.masked();
     if let Some(o) = p.opening.as_mut() {
@@ -69,5 +75,4 @@ pub fn visible(project: &Project, viewer: &Viewer) -> Option<Project> {
             participant.party = participant.party.masked();
         }
     }
-    Some(p)
 }

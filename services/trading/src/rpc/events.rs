@@ -7,7 +7,7 @@ use onewindow_kit::outbox::{self, pack, NewEvent};
 use onewindow_proto::trading::v1 as pb;
 
 use super::convert::*;
-use crate::domain::{visible, AwardStatus, DomainEvent, Project, Viewer};
+use crate::domain::{mask_contacts, visible, AwardStatus, DomainEvent, Project, Viewer};
 use crate::store;
 
 pub const ANNOUNCED: &str = "trading.project.announced";
@@ -37,8 +37,10 @@ async fn event_of(
     e: &DomainEvent,
 ) -> Result<Option<(&'static str, prost_types::Any)>, Error> {
     let id = p.id.clone();
-    // Supervision sees what staff see, contacts included.
-    let staff = visible(p, &Viewer::Staff).unwrap_or_else(|| p.clone());
+    // Supervision sees what staff see, but an event carries no one's phone: contacts are
+    // masked as in every public view (equal contacts still mask equally).
+    let mut staff = visible(p, &Viewer::Staff).unwrap_or_else(|| p.clone());
+    mask_contacts(&mut staff);
     let out = match e {
         DomainEvent::Announced => (
             ANNOUNCED,

@@ -90,3 +90,58 @@ impl TradingRpc {
         Ok(Response::new(trail))
     }
 }
+
+impl TradingRpc {
+    /// A supervisor verifies a trail; a bid's trail, like the bid, stays out of sight until
+    /// its project is opened.
+    pub(super) async fn verify_audit_trail_read(
+        &self,
+        request: Request<common::VerifyAuditTrailRequest>,
+    ) -> Result<Response<common::AuditVerification>, Status> {
+        let who = principal(&request);
+        let req = request.into_inner();
+        let db = self.trading.db();
+        who.require_any(&[Role::Supervisor]).map_err(status)?;
+        if req.object_type == BID_KIND && !self.bid_opened(&req.object_id).await? {
+            return Err(status(Error::not_found(
+                "audit trail",
+                format!("{}/{}", req.object_type, req.object_id),
+            )));
+        }
+        audit::verify_for(db, &who, &req.object_type, &req.object_id)
+            .await
+            .map(Response::new)
+            .map_err(status)
+    }
+
+    /// The sweep leaves out the trails of bids not yet opened, for the same reason.
+    pub(super) async fn verify_audit_read(
+        &self,
+        request: Request<common::VerifyAuditRequest>,
+    ) -> Result<Response<common::VerifyAuditResponse>, Status> {
+        let who = principal(&request);
+        let mut page = audit::sweep_for(self.trading.db(), &who, request.get_ref())
+            .await
+            .map_err(status)?;
+        let mut shown = Vec::with_capacity(page.objects.len());
+        for object in std::mem::take(&mut page.objects) {
+            if object.object_type != BID_KIND || self.bid_opened(&object.object_id).await? {
+                shown.push(object);
+            }
+        }
+        page.broken_count = shown.iter().filter(|o| !o.verified).count() as i32;
+        page.objects = shown;
+        Ok(Response::new(page))
+    }
+
+    async fn bid_opened(&self, bid_id: &str) -> Result<bool, Status> {
+        let db = self.trading.db();
+        let Some(bid) = store::get_bid(db, bid_id).await.map_err(status)? else {
+            return Ok(false);
+        };
+        Ok(store::get_project(db, &bid.project_id)
+            .await
+            .map_err(status)?
+            .is_some_and(|p| p.opening.is_some()))
+    }
+}

@@ -145,4 +145,18 @@ impl TradingService for TradingRpc {
     ) -> Answer<common::AuditTrail> {
         self.get_audit_trail_read(r).await
     }
+
+    async fn verify_audit_trail(
+        &self,
+        r: Request<common::VerifyAuditTrailRequest>,
+    ) -> Answer<common::AuditVerification> {
+        self.verify_audit_trail_read(r).await
+    }
+
+    async fn verify_audit(
+        &self,
+        r: Request<common::VerifyAuditRequest>,
+    ) -> Answer<common::VerifyAuditResponse> {
+        self.verify_audit_read(r).await
+    }
 }

@@ -6,6 +6,7 @@
 #![allow(clippy::inconsistent_digit_grouping)]
 
 mod auction;
+mod audit;
 mod demo;
 mod experts;
 mod lifecycle;

@@ -9,8 +9,11 @@ use super::{
 };
 use crate::domain::codes::{DepartmentId, RegionCode};
 use crate::domain::department::Directory;
-use crate::domain::snapshot::{ListQuery, Page, StatusFilter};
+use crate::domain::snapshot::{
+    ListQuery, Page, StatusFilter, MAX_PAGE_TOKEN_CHARS, MAX_QUERY_CHARS,
+};
 use crate::domain::stats::CatalogStatistics;
+use crate::domain::version::ItemVersion;
 
 pub fn list_query_from_proto(r: &pb::ListItemsRequest) -> Result<ListQuery, Violations> {
     let mut v = Violations::new();
@@ -39,6 +42,16 @@ pub fn list_query_from_proto(r: &pb::ListItemsRequest) -> Result<ListQuery, Viol
         "must be in_force, draft, cancelled or all",
     );
     let page_size = count(r.page_size, "page_size", &mut v);
+    v.check(
+        r.query.chars().count() > MAX_QUERY_CHARS,
+        "query",
+        format!("must be at most {MAX_QUERY_CHARS} characters"),
+    );
+    v.check(
+        r.page_token.chars().count() > MAX_PAGE_TOKEN_CHARS,
+        "page_token",
+        format!("must be at most {MAX_PAGE_TOKEN_CHARS} characters"),
+    );
     let query = (|| {
         Some(ListQuery {
             query: r.query.clone(),
@@ -55,12 +68,18 @@ pub fn list_query_from_proto(r: &pb::ListItemsRequest) -> Result<ListQuery, Viol
     finish(v, query)
 }
 
-pub fn list_response(page: &Page, directory: &Directory) -> pb::ListItemsResponse {
+pub fn list_response<V: std::borrow::Borrow<ItemVersion>>(
+    page: &Page<V>,
+    directory: &Directory,
+) -> pb::ListItemsResponse {
     pb::ListItemsResponse {
         items: page
             .items
             .iter()
-            .map(|v| item_to_proto(v, directory.department_name(&v.content.department_id)))
+            .map(|v| {
+                let v = v.borrow();
+                item_to_proto(v, directory.department_name(&v.content.department_id))
+            })
             .collect(),
         next_page_token: page.next_page_token.clone().unwrap_or_default(),
         total_size: to_i32(page.total_size),
