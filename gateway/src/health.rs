@@ -53,6 +53,7 @@ pub fn request_span<B>(req: &Request<B>) -> tracing::Span {
         http.method = %req.method(),
         http.path = %req.uri().path(),
         otel.kind = "server",
+        trace_id = tracing::field::Empty,
     );
     let carrier: HashMap<String, String> = ["traceparent", "tracestate"]
         .into_iter()
@@ -66,5 +67,7 @@ pub fn request_span<B>(req: &Request<B>) -> tracing::Span {
     if !carrier.is_empty() {
         onewindow_kit::telemetry::set_parent_from(&span, &carrier);
     }
+    // JSON log lines carry their span's fields: the trace id joins a line to its trace.
+    onewindow_kit::telemetry::record_trace_id(&span);
     span
 }
