@@ -5,7 +5,6 @@
 
 #![forbid(unsafe_code)]
 
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -14,8 +13,8 @@ use clap::Parser;
 use onewindow_cases::Cases;
 use onewindow_kit::clock::Clock;
 use onewindow_kit::config::{AuthSettings, DatabaseSettings, Secret, TelemetrySettings};
-use onewindow_kit::db::Db;
 use onewindow_kit::metrics::MetricsSettings;
+use onewindow_kit::process::Listeners;
 use onewindow_kit::remote::{self, BearerToken, PeerSettings, ServerTls};
 use onewindow_kit::serve::GrpcServer;
 use serde::{Deserialize, Serialize};
@@ -96,33 +95,28 @@ impl Default for Settings {
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let settings: Settings = onewindow_kit::config::load(cli.config.as_deref())?;
-    let telemetry = onewindow_kit::telemetry::init(&settings.telemetry)?;
-    let result = run(settings, cli.migrate_only).await;
-    if let Err(e) = &result {
-        tracing::error!(error = format!("{e:#}"), "cases stopped");
-    }
-    telemetry.shutdown();
-    result
+    let telemetry = settings.telemetry.clone();
+    onewindow_kit::process::main(&telemetry, "cases", run(settings, cli.migrate_only)).await
 }
 
 async fn run(settings: Settings, migrate_only: bool) -> anyhow::Result<()> {
-    let db = Db::connect(
-        settings.database.url.expose(),
-        settings.database.max_connections,
+    let db = onewindow_kit::process::open_database(
+        "cases",
+        &settings.database,
+        &[&onewindow_kit::MIGRATIONS, &onewindow_cases::MIGRATIONS],
     )
-    .await
-    .context("cannot open the cases database")?;
-    // Replicas starting together take turns: the migrator holds a lock on PostgreSQL.
-    db.migrate(&[&onewindow_kit::MIGRATIONS, &onewindow_cases::MIGRATIONS])
-        .await?;
+    .await?;
     if migrate_only {
         tracing::info!("cases database is up to date");
         return Ok(());
     }
-    let addr: SocketAddr = settings
-        .grpc_addr
-        .parse()
-        .with_context(|| format!("grpc_addr {} is not an address", settings.grpc_addr))?;
+    let listeners = Listeners {
+        grpc_addr: &settings.grpc_addr,
+        tls: settings.tls.as_ref(),
+        health_addr: settings.health_addr.as_deref(),
+        metrics: &settings.metrics,
+    };
+    listeners.grpc_addr()?;
     let verifier = remote::verifier_from_files(&settings.auth)?;
     let token = BearerToken::from_file_setting(settings.peers.token_file.as_deref());
     // A token that cannot be read now would fail every reconnect later: say so at start.
@@ -145,16 +139,11 @@ async fn run(settings: Settings, migrate_only: bool) -> anyhow::Result<()> {
         });
     }
     let mut grpc = GrpcServer::new();
-    grpc.configure(settings.tls.as_ref(), settings.health_addr.as_deref())?;
     grpc.add_service(cases.grpc_service(verifier), db.clone());
-    let server = grpc.bind(addr).await?;
-    let _metrics = onewindow_kit::metrics::serve(&settings.metrics).await?;
-    let result = server
-        .run_until(onewindow_kit::serve::shutdown_signal())
-        .await;
+    let result = listeners.serve(grpc).await;
     stop.cancel();
     db.close().await;
-    Ok(result?)
+    result
 }
 
 /// The demo cases need the demo catalog's items. The catalog runs elsewhere and its head

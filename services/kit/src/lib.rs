@@ -15,6 +15,7 @@ pub mod idempotency;
 pub mod metrics;
 pub mod oidc;
 pub mod outbox;
+pub mod process;
 pub mod remote;
 pub mod serve;
 pub mod telemetry;
