@@ -83,8 +83,11 @@ impl Gateway {
     ) -> Result<Gateway, Error> {
         let routes = transcode::RouteTable::from_pool(onewindow_proto::descriptor_pool())?;
         let packages = routes.packages();
-        let upstreams =
-            upstream::Upstreams::new(&settings.upstreams, packages.iter().map(String::as_str))?;
+        let upstreams = upstream::Upstreams::new(
+            &settings.upstreams,
+            settings.limits.max_upload_bytes,
+            packages.iter().map(String::as_str),
+        )?;
         let openapi = serde_json::to_string(&openapi::document(&routes))
             .map_err(|e| Error::Config(format!("openapi document: {e}")))?;
         let auth = auth::Auth::new(&settings.auth, issuer, verifier)?;
@@ -183,7 +186,6 @@ const CSP: &str = "default-src 'self'; script-src 'none'; style-src 'self'; \
 fn router(state: Arc<AppState>) -> Router {
     let limits = &state.settings.limits;
     let timeout = Duration::from_secs(limits.request_timeout_secs.max(1));
-    let body_limit = limits.max_body_bytes;
     let mut router = Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
@@ -193,7 +195,7 @@ fn router(state: Arc<AppState>) -> Router {
         router = router.route("/metrics", get(onewindow_kit::metrics::handler));
     }
     router
-        .merge(pages::router(body_limit))
+        .merge(pages::router(limits))
         // Inside the routing, so the route template is known; outside the handlers' own
         // layers, so their answers (a timeout, a refused body) are counted too.
         .layer(axum::middleware::from_fn(count_request))
@@ -219,7 +221,9 @@ fn router(state: Arc<AppState>) -> Router {
             StatusCode::GATEWAY_TIMEOUT,
             timeout,
         ))
-        .layer(RequestBodyLimitLayer::new(body_limit))
+        // The larger of the two body limits: each route applies its own inside (the
+        // transcoder by the route's request message, the pages by their forms).
+        .layer(RequestBodyLimitLayer::new(limits.largest_body()))
         .layer(axum::middleware::from_fn(problem::layer_errors_as_problems))
         .layer(TraceLayer::new_for_http().make_span_with(health::request_span))
         .with_state(state)

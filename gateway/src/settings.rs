@@ -8,6 +8,7 @@ use onewindow_kit::config::Secret;
 /// The provider's settings are the kit's: the services verify its tokens the same way.
 pub use onewindow_kit::oidc::OidcSettings;
 use onewindow_kit::remote::ClientTls;
+use onewindow_kit::uploads;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -151,11 +152,22 @@ impl Default for GatewayAuthSettings {
     }
 }
 
+/// Request sizes and times, and the anonymous callers' rate. Two body limits: files go up
+/// only where a contract expects them (`max_upload_bytes`), everything else stays small
+/// (`max_body_bytes`). A body over the limit of its route is answered 413.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(default)]
 pub struct LimitSettings {
-    /// Largest request body accepted.
+    /// Largest request body of every route that carries no files (8 MiB).
     pub max_body_bytes: usize,
+    /// Largest request body of a route that carries files: a REST call whose request
+    /// message holds a `bytes` field in its body (a case's submission, resubmission or
+    /// bundle, a bid), and the pages' upload forms. The default is the largest message
+    /// carrying files that a service accepts (`onewindow_kit::uploads`) in JSON, where
+    /// file content is base64 and 4/3 larger (about 55 MiB); a multipart form carries the
+    /// files as they are and fits with room to spare. The gateway's clients send messages
+    /// up to this size.
+    pub max_upload_bytes: usize,
     /// Time for a whole request (server-sent event streams excepted).
     pub request_timeout_secs: u64,
     /// Anonymous requests per second per client address (token bucket refill rate).
@@ -172,11 +184,75 @@ impl Default for LimitSettings {
     fn default() -> Self {
         LimitSettings {
             max_body_bytes: 8 * 1024 * 1024,
+            max_upload_bytes: default_max_upload_bytes(),
             request_timeout_secs: 30,
             anonymous_per_second: 20.0,
             anonymous_burst: 60.0,
             trust_forwarded_for: false,
             exempt_addresses: Vec::new(),
         }
+    }
+}
+
+impl LimitSettings {
+    /// The limit of the body of a request that carries files, or of one that does not.
+    pub fn body_limit(&self, carries_files: bool) -> usize {
+        if carries_files {
+            self.max_upload_bytes
+        } else {
+            self.max_body_bytes
+        }
+    }
+
+    /// What any request may send before its route is known: the larger of the two.
+    pub fn largest_body(&self) -> usize {
+        self.max_body_bytes.max(self.max_upload_bytes)
+    }
+}
+
+/// The largest message carrying files that a service accepts, sent as JSON: base64 makes
+/// every 3 bytes 4 (the room for the message's other fields is inflated too, which covers
+/// JSON's field names). A multipart form sends the same files as they are, with a header
+/// line or two per part: far less.
+pub fn default_max_upload_bytes() -> usize {
+    uploads::LARGEST_FILE_MESSAGE.div_ceil(3) * 4
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_largest_upload_fits_the_upload_limit_in_json_and_nothing_else_takes_it() {
+        let limits = LimitSettings::default();
+        let largest = uploads::LARGEST_FILE_MESSAGE;
+        // Base64 makes every 3 bytes 4: the largest message with files, all of it content.
+        assert!(limits.max_upload_bytes >= largest / 3 * 4);
+        assert!(limits.max_upload_bytes > limits.max_body_bytes);
+        assert_eq!(limits.body_limit(true), limits.max_upload_bytes);
+        assert_eq!(limits.body_limit(false), limits.max_body_bytes);
+        assert_eq!(limits.largest_body(), limits.max_upload_bytes);
+    }
+
+    #[test]
+    fn the_production_ingress_lets_the_largest_upload_through() {
+        let ingress = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../deploy/k8s/overlays/production/ingress.yaml"
+        ))
+        .unwrap();
+        let size = ingress
+            .lines()
+            .find_map(|l| {
+                l.trim()
+                    .strip_prefix("nginx.ingress.kubernetes.io/proxy-body-size:")
+            })
+            .unwrap()
+            .trim();
+        let mib: usize = size.strip_suffix('m').unwrap().parse().unwrap();
+        assert!(
+            mib * uploads::MIB >= LimitSettings::default().max_upload_bytes,
+            "proxy-body-size {size} is under the gateway's upload limit"
+        );
     }
 }

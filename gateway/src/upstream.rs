@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use bytes::{Buf, BufMut, Bytes};
 use onewindow_kit::remote::{self, PeerSettings};
+use onewindow_kit::uploads;
 use tonic::codec::{Codec, DecodeBuf, Decoder, EncodeBuf, Encoder};
 use tonic::metadata::MetadataValue;
 use tonic::transport::Channel;
@@ -26,13 +27,24 @@ pub struct Upstreams {
     retry_deadline: Duration,
     /// `/package.Service/Method` of every read (an RPC routed by GET): safe to send again.
     reads: HashSet<String>,
+    /// Largest message sent upstream: the largest upload body accepted.
+    max_send_bytes: usize,
 }
+
+/// Largest answer taken from upstream. tonic's default (4 MiB) would cut off the download
+/// of a larger material; no answer with a file holds more than the largest message with
+/// files that a service accepts.
+pub const MAX_RECEIVE_BYTES: usize = uploads::LARGEST_FILE_MESSAGE;
 
 impl Upstreams {
     /// Channels for every package in `packages`; they connect on first use, so the gateway
     /// starts even while a service is still coming up.
+    ///
+    /// Messages up to `max_send_bytes` go up (the upload body limit: a body's message is
+    /// never larger than its JSON or its form).
     pub fn new<'a>(
         settings: &UpstreamSettings,
+        max_send_bytes: usize,
         packages: impl IntoIterator<Item = &'a str>,
     ) -> Result<Self, Error> {
         let mut by_endpoint = BTreeMap::new();
@@ -59,7 +71,20 @@ impl Upstreams {
             timeout: Duration::from_millis(settings.timeout_ms),
             retry_deadline: Duration::from_millis(settings.retry_deadline_ms),
             reads: read_paths(onewindow_proto::descriptor_pool()),
+            max_send_bytes,
         })
+    }
+
+    /// The message limits of every client: (decoding, encoding).
+    pub fn limits(&self) -> (usize, usize) {
+        (MAX_RECEIVE_BYTES, self.max_send_bytes)
+    }
+
+    /// A generic client on `channel`, with the gateway's message limits.
+    fn grpc(&self, channel: Channel) -> tonic::client::Grpc<Channel> {
+        tonic::client::Grpc::new(channel)
+            .max_decoding_message_size(MAX_RECEIVE_BYTES)
+            .max_encoding_message_size(self.max_send_bytes)
     }
 
     /// The channel serving `package`.
@@ -108,7 +133,7 @@ impl Upstreams {
             .parse()
             .map_err(|_| Status::internal("bad rpc path"))?;
         let attempt = || {
-            let mut grpc = tonic::client::Grpc::new(channel.clone());
+            let mut grpc = self.grpc(channel.clone());
             let request = self.request(body.clone(), token);
             let path = path.clone();
             async move {
@@ -134,7 +159,7 @@ impl Upstreams {
         body: Bytes,
         token: Option<&str>,
     ) -> Result<tonic::Streaming<Bytes>, Status> {
-        let mut grpc = tonic::client::Grpc::new(self.channel(package)?);
+        let mut grpc = self.grpc(self.channel(package)?);
         let ready = async {
             grpc.ready()
                 .await

@@ -10,6 +10,7 @@ pub mod authz;
 mod bundles;
 mod desk;
 mod events;
+pub mod logs;
 mod materials;
 mod people;
 pub mod processes;

@@ -91,6 +91,9 @@ fn with_other_body(input: &MessageDescriptor, request: &Json) -> Option<Json> {
         ("project", "title"),
         ("expert", "name"),
         ("bidder", "name"),
+        ("item", "name"),
+        ("batch", "title"),
+        ("bundle", "name"),
     ] {
         let target = match map.get_mut(outer) {
             Some(Json::Array(items)) => items.first_mut(),
@@ -100,6 +103,22 @@ fn with_other_body(input: &MessageDescriptor, request: &Json) -> Option<Json> {
             s.push_str("（另一份）");
             return Some(out);
         }
+    }
+    // An import: another name for the snapshot's first item.
+    if let Some(Json::String(s)) = map
+        .get_mut("snapshot")
+        .and_then(|snapshot| snapshot.get_mut("items"))
+        .and_then(|items| items.get_mut(0))
+        .and_then(|item| item.get_mut("name"))
+    {
+        s.push_str("（另一份）");
+        return Some(out);
+    }
+    // A publication: from the day after.
+    if let Some(Json::String(s)) = map.get_mut("valid_from") {
+        let day = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()?;
+        *s = (day + chrono::Duration::days(1)).to_string();
+        return Some(out);
     }
     if let Some(Json::Array(fees)) = map.get_mut("fees") {
         if let Some(fee) = fees.first_mut().and_then(|f| f.as_object_mut()) {

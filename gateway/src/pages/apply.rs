@@ -2,11 +2,13 @@
 //! per material, uploaded as multipart and passed to SubmitCase with the citizen's token.
 //! The receipt shows the case number and the query code once, since only its hash is kept.
 
+use axum::extract::multipart::MultipartError;
 use axum::extract::{Multipart, Path};
-use axum::http::header;
+use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use maud::html;
 use onewindow_kit::auth::Role;
+use onewindow_kit::uploads;
 use onewindow_proto::cases::v1 as pb;
 use onewindow_proto::catalog::v1 as catalog;
 
@@ -81,6 +83,7 @@ pub async fn form(ctx: Ctx, Path(item_id): Path<String>) -> Result<Response, Pag
             fieldset {
                 legend { (ctx.t().materials) }
                 p.meta { (ctx.tr("每项材料上传一个文件；标注“必需”的材料在受理时必须提供。", "One file per material; those marked required are needed at intake.")) }
+                p.meta { (size_note(&ctx)) }
                 @for m in &item.materials {
                     @let needed = m.required && m.stage == onewindow_proto::common::v1::Stage::Accept as i32;
                     label.file {
@@ -106,19 +109,51 @@ struct Received {
     files: Vec<pb::MaterialUpload>,
 }
 
-async fn receive(ctx: &Ctx, mut multipart: Multipart) -> Result<Received, PageError> {
-    let bad = |_: axum::extract::multipart::MultipartError| PageError {
-        status: axum::http::StatusCode::BAD_REQUEST,
+/// What the cases service takes, said before the applicant picks the files.
+fn size_note(ctx: &Ctx) -> String {
+    let mib = uploads::CASE_MATERIALS.per_file / uploads::MIB;
+    let total = uploads::CASE_MATERIALS.per_request / uploads::MIB;
+    match ctx.lang {
+        super::Lang::Zh => format!("每个文件不超过 {mib} MB，合计不超过 {total} MB。"),
+        super::Lang::En => format!("At most {mib} MB a file and {total} MB together."),
+    }
+}
+
+/// Files over the total the cases service takes for one submission are refused here,
+/// before they go up, in the applicant's words rather than as a transport error.
+fn too_large(ctx: &Ctx) -> PageError {
+    PageError {
+        status: StatusCode::PAYLOAD_TOO_LARGE,
         lang: ctx.lang,
-        detail: Some(
-            ctx.tr("上传的表单不完整。", "The upload was incomplete.")
-                .into(),
-        ),
+        detail: Some(format!(
+            "{} {}",
+            ctx.tr("上传的文件过大。", "The files are too large."),
+            size_note(ctx)
+        )),
         login: None,
         back: None,
+    }
+}
+
+async fn receive(ctx: &Ctx, mut multipart: Multipart) -> Result<Received, PageError> {
+    let bad = |e: MultipartError| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            return too_large(ctx);
+        }
+        PageError {
+            status: StatusCode::BAD_REQUEST,
+            lang: ctx.lang,
+            detail: Some(
+                ctx.tr("上传的表单不完整。", "The upload was incomplete.")
+                    .into(),
+            ),
+            login: None,
+            back: None,
+        }
     };
     let mut pairs = Vec::new();
     let mut files = Vec::new();
+    let mut total = 0usize;
     while let Some(field) = multipart.next_field().await.map_err(bad)? {
         let name = field.name().unwrap_or_default().to_string();
         if let Some(material_id) = name.strip_prefix("file_") {
@@ -137,6 +172,10 @@ async fn receive(ctx: &Ctx, mut multipart: Multipart) -> Result<Received, PageEr
                 return Err(ctx.error(&tonic::Status::invalid_argument(format!(
                     "at most {MAX_FILES} files"
                 ))));
+            }
+            total += content.len();
+            if total > uploads::CASE_MATERIALS.per_request {
+                return Err(too_large(ctx));
             }
             files.push(pb::MaterialUpload {
                 material_id,

@@ -45,8 +45,10 @@ use onewindow_proto::catalog::v1::catalog_service_client::CatalogServiceClient;
 use onewindow_proto::supervision::v1::supervision_service_client::SupervisionServiceClient;
 use onewindow_proto::trading::v1::trading_service_client::TradingServiceClient;
 use tonic::transport::Channel;
+use tower_http::limit::RequestBodyLimitLayer;
 
 use crate::auth::{cookie_value, Caller, LANG_COOKIE};
+use crate::settings::LimitSettings;
 use crate::AppState;
 pub use text::Lang;
 
@@ -56,18 +58,28 @@ const CASES_PACKAGE: &str = "onewindow.cases.v1";
 const SUPERVISION_PACKAGE: &str = "onewindow.supervision.v1";
 const TRADING_PACKAGE: &str = "onewindow.trading.v1";
 
-pub fn router(max_body_bytes: usize) -> Router<Arc<AppState>> {
+/// The pages, with the body limits of `limits`: the upload forms take `max_upload_bytes`,
+/// every other page `max_body_bytes` (the gateway's own limit is the larger of the two).
+pub fn router(limits: &LimitSettings) -> Router<Arc<AppState>> {
+    let uploads = Router::new()
+        .route(
+            "/items/{item_id}/apply",
+            get(apply::form).post(apply::submit),
+        )
+        .layer(DefaultBodyLimit::max(limits.max_upload_bytes))
+        .layer(RequestBodyLimitLayer::new(limits.max_upload_bytes));
+    forms()
+        .layer(DefaultBodyLimit::max(limits.max_body_bytes))
+        .layer(RequestBodyLimitLayer::new(limits.max_body_bytes))
+        .merge(uploads)
+}
+
+/// Every page but the upload forms.
+fn forms() -> Router<Arc<AppState>> {
     Router::new()
         .route("/", get(catalog::home))
         .route("/items", get(catalog::search))
         .route("/items/{item_id}", get(catalog::item_guide))
-        .route(
-            "/items/{item_id}/apply",
-            get(apply::form)
-                .post(apply::submit)
-                // Uploads may be as large as the gateway's body limit, not axum's default.
-                .layer(DefaultBodyLimit::max(max_body_bytes)),
-        )
         .route("/departments", get(directory::departments))
         .route("/departments/{department_id}", get(directory::department))
         .route("/bundles", get(directory::bundles))
@@ -211,21 +223,42 @@ impl Ctx {
             .map_err(|s| self.error(&s))
     }
 
+    // Every client takes the transcoder's message limits (`Upstreams::limits`): a material
+    // as large as a service accepts comes back down, an upload form's files go up.
     pub fn catalog(&self) -> Result<CatalogServiceClient<Channel>, PageError> {
-        self.channel(CATALOG_PACKAGE).map(CatalogServiceClient::new)
+        let (decoding, encoding) = self.state.upstreams.limits();
+        self.channel(CATALOG_PACKAGE).map(|c| {
+            CatalogServiceClient::new(c)
+                .max_decoding_message_size(decoding)
+                .max_encoding_message_size(encoding)
+        })
     }
 
     pub fn cases(&self) -> Result<CaseServiceClient<Channel>, PageError> {
-        self.channel(CASES_PACKAGE).map(CaseServiceClient::new)
+        let (decoding, encoding) = self.state.upstreams.limits();
+        self.channel(CASES_PACKAGE).map(|c| {
+            CaseServiceClient::new(c)
+                .max_decoding_message_size(decoding)
+                .max_encoding_message_size(encoding)
+        })
     }
 
     pub fn supervision(&self) -> Result<SupervisionServiceClient<Channel>, PageError> {
-        self.channel(SUPERVISION_PACKAGE)
-            .map(SupervisionServiceClient::new)
+        let (decoding, encoding) = self.state.upstreams.limits();
+        self.channel(SUPERVISION_PACKAGE).map(|c| {
+            SupervisionServiceClient::new(c)
+                .max_decoding_message_size(decoding)
+                .max_encoding_message_size(encoding)
+        })
     }
 
     pub fn trading(&self) -> Result<TradingServiceClient<Channel>, PageError> {
-        self.channel(TRADING_PACKAGE).map(TradingServiceClient::new)
+        let (decoding, encoding) = self.state.upstreams.limits();
+        self.channel(TRADING_PACKAGE).map(|c| {
+            TradingServiceClient::new(c)
+                .max_decoding_message_size(decoding)
+                .max_encoding_message_size(encoding)
+        })
     }
 
     /// A request to a service on behalf of the user.

@@ -37,7 +37,9 @@ fn sealed(p: &pb::Project) -> bool {
 }
 
 pub fn panel(ctx: &Ctx, p: &pb::Project) -> Markup {
-    if !ctx.has(Role::TradingAgent) {
+    // An agent runs its own agency's projects only (its department is the agency's code).
+    let agency = p.agency.as_ref().map(|a| a.credit_code.as_str());
+    if !ctx.has(Role::TradingAgent) || ctx.caller.principal.department.as_deref() != agency {
         return html! {};
     }
     let state = pb::ProjectState::try_from(p.state).unwrap_or_default();

@@ -65,9 +65,26 @@ async fn transcode(state: &AppState, req: Request) -> Result<Response, Problem> 
             "send a bearer token, or the x-csrf-token header with a session cookie",
         ));
     }
-    let body = axum::body::to_bytes(body, state.settings.limits.max_body_bytes)
+    // The global body limit lets the largest upload through; the route's own is applied
+    // here, by the declared length first so that a refused body is not waited for.
+    let limit = state.settings.limits.body_limit(route.carries_files);
+    let too_large = || {
+        Problem::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("the body is too large: at most {limit} bytes here"),
+        )
+    };
+    let declared = parts
+        .headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > u64::try_from(limit).unwrap_or(u64::MAX)) {
+        return Err(too_large());
+    }
+    let body = axum::body::to_bytes(body, limit)
         .await
-        .map_err(|_| Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "the body is too large"))?;
+        .map_err(|_| too_large())?;
 
     let mut extra = Vec::new();
     if route.streaming() {

@@ -1,8 +1,12 @@
 //! The REST routes of every RPC, read from the google.api.http options of the descriptor
 //! set: an RPC added to a contract is routed without gateway code.
 
+use std::collections::HashSet;
+
 use axum::http::Method;
-use prost_reflect::{DescriptorPool, DynamicMessage, MethodDescriptor, Value};
+use prost_reflect::{
+    DescriptorPool, DynamicMessage, Kind, MessageDescriptor, MethodDescriptor, Value,
+};
 
 use super::template::PathTemplate;
 use crate::Error;
@@ -29,6 +33,9 @@ pub struct Route {
     /// `/package.Service/Method`.
     pub grpc_path: String,
     pub package: String,
+    /// The body fills a `bytes` field (a file's content), directly or nested: the route
+    /// takes the upload body limit.
+    pub carries_files: bool,
 }
 
 impl Route {
@@ -176,6 +183,13 @@ fn add_rule(
             BodyRule::Field(field.to_string())
         }
     };
+    let carries_files = match &body {
+        BodyRule::None => false,
+        BodyRule::Whole => holds_bytes(&input, &mut HashSet::new()),
+        BodyRule::Field(name) => input
+            .get_field_by_name(name)
+            .is_some_and(|f| kind_holds_bytes(&f.kind(), &mut HashSet::new())),
+    };
     let response_body = Some(text(rule, "response_body")).filter(|s| !s.is_empty());
     let service = rpc.parent_service();
     routes.push(Route {
@@ -186,6 +200,7 @@ fn add_rule(
         rpc: rpc.clone(),
         grpc_path: format!("/{}/{}", service.full_name(), rpc.name()),
         package: service.package_name().to_string(),
+        carries_files,
     });
     if top {
         if let Some(Value::List(extra)) = rule.get_field_by_name("additional_bindings").as_deref() {
@@ -197,4 +212,47 @@ fn add_rule(
         }
     }
     Ok(())
+}
+
+/// Whether a message has a `bytes` field, at any depth; `seen` stops recursive messages.
+fn holds_bytes(message: &MessageDescriptor, seen: &mut HashSet<String>) -> bool {
+    if !seen.insert(message.full_name().to_string()) {
+        return false;
+    }
+    message.fields().any(|f| kind_holds_bytes(&f.kind(), seen))
+}
+
+fn kind_holds_bytes(kind: &Kind, seen: &mut HashSet<String>) -> bool {
+    match kind {
+        Kind::Bytes => true,
+        Kind::Message(m) => holds_bytes(m, seen),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_routes_whose_body_holds_bytes_carry_files() {
+        let table = RouteTable::from_pool(onewindow_proto::descriptor_pool()).unwrap();
+        let mut uploads: Vec<&str> = table
+            .routes()
+            .iter()
+            .filter(|r| r.carries_files)
+            .map(|r| r.grpc_path.as_str())
+            .collect();
+        uploads.sort_unstable();
+        uploads.dedup();
+        assert_eq!(
+            uploads,
+            [
+                "/onewindow.cases.v1.CaseService/ResubmitCase",
+                "/onewindow.cases.v1.CaseService/SubmitBundle",
+                "/onewindow.cases.v1.CaseService/SubmitCase",
+                "/onewindow.trading.v1.TradingService/SubmitBid",
+            ]
+        );
+    }
 }

@@ -1,16 +1,31 @@
 //! The limits hold at the edge: bodies over the size limit, bodies trickled slower than the
 //! request timeout, gRPC messages over the decoding limit, and over-long strings in a
 //! request all end in a clear refusal (a problem document or an INVALID_ARGUMENT status),
-//! never a hung connection or a 5xx from inside.
+//! never a hung connection or a 5xx from inside. Files are the exception that is let
+//! through: a material as large as the cases service takes goes up by REST, past the body
+//! limit of every other route, and comes back down whole.
 
 use std::time::Duration;
 
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use chrono::{TimeZone, Utc};
+use onewindow_cases::Cases;
+use onewindow_catalog::Catalog;
+use onewindow_gateway::{Gateway, GatewaySettings, LimitSettings};
+use onewindow_kit::auth::{Principal, Role, TokenIssuer};
+use onewindow_kit::clock::Clock;
+use onewindow_kit::consumer::local_source;
+use onewindow_kit::serve::GrpcServer;
+use onewindow_kit::testing::{self, TestDb};
+use onewindow_kit::uploads;
+use onewindow_proto::cases::v1 as cases_pb;
+use onewindow_proto::cases::v1::case_service_client::CaseServiceClient;
 use onewindow_proto::catalog::v1 as pb;
 use onewindow_proto::catalog::v1::catalog_service_client::CatalogServiceClient;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-
-use onewindow_kit::auth::Role;
+use tokio_util::sync::CancellationToken;
 
 use crate::{TestGateway, INVESTMENT_ITEM};
 
@@ -19,8 +34,8 @@ const HANG: Duration = Duration::from_secs(60);
 
 /// Sends `head` and the first bytes of a body, then nothing more, and reads what comes back
 /// until the server closes or answers in full.
-async fn raw_exchange(t: &TestGateway, head: &str, body_start: &[u8]) -> String {
-    let addr = t.base.trim_start_matches("http://");
+async fn raw_exchange(base: &str, head: &str, body_start: &[u8]) -> String {
+    let addr = base.trim_start_matches("http://");
     let mut stream = TcpStream::connect(addr).await.unwrap();
     stream.write_all(head.as_bytes()).await.unwrap();
     stream.write_all(body_start).await.unwrap();
@@ -75,7 +90,7 @@ async fn a_body_trickled_slower_than_the_timeout_is_cut_with_a_problem() {
         t.base.trim_start_matches("http://")
     );
     // A tenth of the body, then silence: the rest never comes.
-    let answer = raw_exchange(&t, &head, &[b' '; 100]).await;
+    let answer = raw_exchange(&t.base, &head, &[b' '; 100]).await;
     assert_eq!(status_of(&answer), 504, "{answer}");
     assert!(is_problem(&answer), "{answer}");
 }
@@ -88,7 +103,7 @@ async fn a_body_declared_over_the_limit_is_refused_before_it_is_read() {
          content-length: 1000000\r\nconnection: close\r\n\r\n",
         t.base.trim_start_matches("http://")
     );
-    let answer = raw_exchange(&t, &head, b"{").await;
+    let answer = raw_exchange(&t.base, &head, b"{").await;
     assert_eq!(status_of(&answer), 413, "{answer}");
     assert!(is_problem(&answer), "{answer}");
 }
@@ -156,4 +171,383 @@ async fn a_large_body_under_the_gateway_limit_is_refused_as_a_client_error() {
         .await;
     assert!(r.status().is_client_error(), "{:?}", r.status());
     crate::problem(r).await;
+}
+
+// ------------------------------------------------------------ files on their way up and down
+
+/// An item of 工商局 taken online, with materials `m1` and `m2`: 名称预先核准.
+const NAME_CHECK: &str = "11140200017179254H010171001000";
+
+/// The catalog and the cases service following it, the gateway in front of them.
+struct Uploads {
+    base: String,
+    grpc: std::net::SocketAddr,
+    issuer: TokenIssuer,
+    http: reqwest::Client,
+    stop: CancellationToken,
+    _dbs: (TestDb, TestDb),
+}
+
+impl Drop for Uploads {
+    fn drop(&mut self) {
+        self.stop.cancel();
+    }
+}
+
+impl Uploads {
+    async fn start() -> Uploads {
+        let (clock, _hand) = Clock::manual(Utc.with_ymd_and_hms(2026, 11, 30, 2, 0, 0).unwrap());
+        let kit = &onewindow_kit::MIGRATIONS;
+        let catalog_db = testing::sqlite(&[kit, &onewindow_catalog::MIGRATIONS]).await;
+        let cases_db = testing::sqlite(&[kit, &onewindow_cases::MIGRATIONS]).await;
+        let catalog = Catalog::start(catalog_db.db.clone(), clock.clone())
+            .await
+            .unwrap();
+        catalog.load_demo_if_empty().await.unwrap();
+        let stop = CancellationToken::new();
+        let cases = Cases::new(cases_db.db.clone(), clock);
+        cases.follow_catalog(local_source(catalog_db.db.clone()), stop.clone());
+        let head = onewindow_kit::outbox::head(&catalog_db.db).await.unwrap();
+        for _ in 0..400 {
+            if cases.catalog_offset().await.unwrap() >= head {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        let (issuer, _) = TokenIssuer::generate("onewindow", "onewindow").unwrap();
+        let verifier = issuer.verifier().unwrap();
+        let mut grpc = GrpcServer::new();
+        grpc.add_service(
+            catalog.grpc_service(verifier.clone()),
+            catalog_db.db.clone(),
+        );
+        grpc.add_service(cases.grpc_service(verifier.clone()), cases_db.db.clone());
+        let bound = grpc.bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
+        let grpc_addr = bound.local_addr();
+        tokio::spawn(bound.run_until(stop.clone().cancelled_owned()));
+
+        let mut settings = GatewaySettings::default();
+        settings.upstreams.default = format!("http://{grpc_addr}");
+        let gateway = Gateway::build(settings, Some(issuer.clone()), verifier)
+            .await
+            .unwrap();
+        let bound = gateway.bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
+        let base = format!("http://{}", bound.local_addr());
+        tokio::spawn(bound.run_until(stop.clone().cancelled_owned()));
+        Uploads {
+            base,
+            grpc: grpc_addr,
+            issuer,
+            http: reqwest::Client::new(),
+            stop,
+            _dbs: (catalog_db, cases_db),
+        }
+    }
+
+    /// A token of `subject` with `role`, of 工商局 in Datong.
+    fn token(&self, subject: &str, role: Role) -> String {
+        let principal = Principal {
+            subject: subject.into(),
+            name: format!("测试{role}"),
+            roles: vec![role],
+            department: (role != Role::Applicant).then(|| "gsj".to_string()),
+            region: Some("140200".into()),
+        };
+        self.issuer
+            .issue(&principal, Utc::now().timestamp(), 600)
+            .unwrap()
+    }
+
+    async fn post(&self, path: &str, token: &str, body: Vec<u8>) -> reqwest::Response {
+        self.http
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(token)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    async fn get(&self, path: &str, token: &str) -> reqwest::Response {
+        self.http
+            .get(format!("{}{path}", self.base))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+    }
+}
+
+/// A file of `len` bytes that is not all one byte, so that a truncation or a shift shows.
+fn scan(len: usize) -> Vec<u8> {
+    (0..len).map(|i| (i % 251) as u8).collect()
+}
+
+/// A SubmitCase body in JSON with `content` as the file of material m1 (in base64).
+fn submission(request_id: &str, content: &[u8]) -> Vec<u8> {
+    serde_json::to_vec(&serde_json::json!({
+        "requestId": request_id,
+        "itemId": NAME_CHECK,
+        "applicant": {
+            "kind": "APPLICANT_KIND_PERSON",
+            "name": "李四",
+            "idType": "ID_TYPE_RESIDENT_ID_CARD",
+            "idNumber": "14021319900307123X",
+            "phone": "13912345678",
+        },
+        "materials": [{
+            "materialId": "m1",
+            "fileName": "申请书扫描件.pdf",
+            "contentType": "application/pdf",
+            "content": STANDARD.encode(content),
+        }],
+    }))
+    .unwrap()
+}
+
+#[tokio::test]
+async fn a_material_over_the_body_limit_goes_up_where_files_are_expected_and_nowhere_else() {
+    let t = Uploads::start().await;
+    let applicant = t.token("test-citizen", Role::Applicant);
+    let limits = LimitSettings::default();
+    // Over the 8 MiB of every other route (and tonic's 4 MiB), under a material's 20 MiB.
+    let content = scan(limits.max_body_bytes + 1024);
+    let body = submission("big-scan", &content);
+    assert!(body.len() > limits.max_body_bytes && body.len() < limits.max_upload_bytes);
+
+    let r = t.post("/api/v1/cases", &applicant, body.clone()).await;
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    let case: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(case["materials"][0]["sizeBytes"], content.len().to_string());
+    assert_eq!(
+        case["materials"][0]["sha256"],
+        hex_sha256(&content),
+        "the service stored the very bytes sent"
+    );
+
+    // A body as large to a route whose message carries no file is refused by its declared
+    // length, before it is read (so only its first bytes are sent).
+    let clerk = t.token("test-clerk", Role::Clerk);
+    let head = format!(
+        "POST /api/v1/cases/{}:accept HTTP/1.1\r\nhost: {}\r\nauthorization: Bearer {clerk}\r\n\
+         content-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+        case["id"].as_str().unwrap(),
+        t.base.trim_start_matches("http://"),
+        body.len()
+    );
+    let answer = raw_exchange(&t.base, &head, &body[..1024]).await;
+    assert_eq!(status_of(&answer), 413, "{answer}");
+    assert!(is_problem(&answer), "{answer}");
+    assert!(answer.contains("too large"), "{answer}");
+}
+
+#[tokio::test]
+async fn a_material_over_its_limit_is_an_invalid_argument_naming_its_field() {
+    let t = Uploads::start().await;
+    let applicant = t.token("test-citizen", Role::Applicant);
+    let content = scan(uploads::CASE_MATERIALS.per_file + 1);
+    let r = t
+        .post(
+            "/api/v1/cases",
+            &applicant,
+            submission("huge-scan", &content),
+        )
+        .await;
+    assert_eq!(r.status(), 400);
+    let p = crate::problem(r).await;
+    assert_eq!(p["code"], "INVALID_ARGUMENT", "{p}");
+    assert_eq!(p["errors"][0]["field"], "materials[0].content", "{p}");
+    assert!(
+        p["errors"][0]["description"]
+            .as_str()
+            .unwrap()
+            .contains("20 MiB"),
+        "{p}"
+    );
+}
+
+#[tokio::test]
+async fn a_material_over_tonics_default_message_size_comes_back_down_whole() {
+    let t = Uploads::start().await;
+    // Straight to the service: the way up is not under test here.
+    let content = scan(4 * uploads::MIB + 1024);
+    let applicant = t.token("test-citizen", Role::Applicant);
+    let mut cases = CaseServiceClient::connect(format!("http://{}", t.grpc))
+        .await
+        .unwrap();
+    let mut request = tonic::Request::new(cases_pb::SubmitCaseRequest {
+        request_id: "download".into(),
+        item_id: NAME_CHECK.into(),
+        applicant: Some(cases_pb::Applicant {
+            kind: cases_pb::ApplicantKind::Person as i32,
+            name: "李四".into(),
+            id_type: cases_pb::IdType::ResidentIdCard as i32,
+            id_number: "14021319900307123X".into(),
+            phone: "13912345678".into(),
+        }),
+        materials: vec![cases_pb::MaterialUpload {
+            material_id: "m1".into(),
+            file_name: "申请书扫描件.pdf".into(),
+            content_type: "application/pdf".into(),
+            content: content.clone(),
+        }],
+    });
+    request.metadata_mut().insert(
+        "authorization",
+        format!("Bearer {applicant}").parse().unwrap(),
+    );
+    let case = cases.submit_case(request).await.unwrap().into_inner();
+    let material = &case.materials[0].id;
+
+    let clerk = t.token("test-clerk", Role::Clerk);
+    // Through the transcoder (google.api.HttpBody) and through the case page's link.
+    for path in [
+        format!("/api/v1/cases/{}/materials/{material}:content", case.id),
+        format!("/cases/{}/materials/{material}", case.id),
+    ] {
+        let r = t.get(&path, &clerk).await;
+        assert_eq!(r.status(), 200, "{path}");
+        assert_eq!(r.headers()["content-type"], "application/pdf", "{path}");
+        let body = r.bytes().await.unwrap();
+        assert_eq!(body.len(), content.len(), "{path}");
+        assert!(body.as_ref() == content.as_slice(), "{path}");
+    }
+}
+
+fn hex_sha256(content: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(content)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_body_over_the_upload_limit_is_refused_before_it_is_read() {
+    let t = TestGateway::start_with(|s| {
+        s.limits.max_body_bytes = 1024;
+        s.limits.max_upload_bytes = 64 * 1024;
+    })
+    .await;
+    let post = |path: &str, length: usize| {
+        format!(
+            "POST {path} HTTP/1.1\r\nhost: {}\r\ncontent-type: application/json\r\n\
+             content-length: {length}\r\nconnection: close\r\n\r\n",
+            t.base.trim_start_matches("http://")
+        )
+    };
+    // Past the global limit (the larger of the two): refused by the outer layer.
+    let answer = raw_exchange(&t.base, &post("/api/v1/cases", 1_000_000), b"{").await;
+    assert_eq!(status_of(&answer), 413, "{answer}");
+    assert!(is_problem(&answer), "{answer}");
+    // Within it, but past the limit of a route that takes no files: refused by the route.
+    let answer = raw_exchange(&t.base, &post("/api/v1/items/x:cancel", 32 * 1024), b"{").await;
+    assert_eq!(status_of(&answer), 413, "{answer}");
+    assert!(is_problem(&answer), "{answer}");
+}
+
+/// A multipart body of text fields and `(field, file name, content)` files.
+fn multipart(fields: &[(&str, &str)], files: &[(&str, &str, &[u8])]) -> Vec<u8> {
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend_from_slice(
+            format!(
+                "--{BOUNDARY}\r\ncontent-disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    for (name, file_name, content) in files {
+        body.extend_from_slice(
+            format!(
+                "--{BOUNDARY}\r\ncontent-disposition: form-data; name=\"{name}\"; \
+                 filename=\"{file_name}\"\r\ncontent-type: application/pdf\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(content);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
+    body
+}
+
+const BOUNDARY: &str = "onewindow-test-boundary";
+
+/// The value of the hidden field `name` in a form.
+fn hidden_field(html: &str, name: &str) -> String {
+    let needle = format!("name=\"{name}\" value=\"");
+    let at = html.find(&needle).unwrap() + needle.len();
+    html[at..].split('"').next().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn the_application_form_takes_a_large_scan_and_refuses_too_many_bytes_in_words() {
+    let t = Uploads::start().await;
+    let applicant = t.token("test-citizen", Role::Applicant);
+    let cookie = "ow_csrf=test-nonce-0123456789abcdef";
+    let apply = format!("{}/items/{NAME_CHECK}/apply", t.base);
+    let send = |fields: Vec<(&'static str, String)>, files: Vec<(&'static str, Vec<u8>)>| {
+        let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let files: Vec<(&str, &str, &[u8])> = files
+            .iter()
+            .map(|(k, v)| (*k, "扫描件.pdf", v.as_slice()))
+            .collect();
+        t.http
+            .post(&apply)
+            .bearer_auth(&applicant)
+            .header("cookie", cookie)
+            .header(
+                "content-type",
+                format!("multipart/form-data; boundary={BOUNDARY}"),
+            )
+            .body(multipart(&fields, &files))
+            .send()
+    };
+    let form = t
+        .http
+        .get(&apply)
+        .bearer_auth(&applicant)
+        .header("cookie", cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        form.contains("20 MB"),
+        "the form says how large a file may be"
+    );
+    let fields = |request_id: String| {
+        vec![
+            ("csrf", hidden_field(&form, "csrf")),
+            ("request_id", request_id),
+            ("kind", "person".to_string()),
+            ("name", "张三".to_string()),
+            ("id_type", "ID_TYPE_RESIDENT_ID_CARD".to_string()),
+            ("id_number", "14021319900307123X".to_string()),
+            ("phone", "13912345678".to_string()),
+        ]
+    };
+
+    let big = scan(LimitSettings::default().max_body_bytes + 1024);
+    let r = send(fields("web-big".into()), vec![("file_m1", big)])
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.unwrap().contains("case-number"));
+
+    // Together over what a submission may carry: refused here, in words, not upstream.
+    let each = uploads::CASE_MATERIALS.per_request / 2;
+    let r = send(
+        fields("web-too-much".into()),
+        vec![("file_m1", scan(each)), ("file_m2", scan(each + 1))],
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 413);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("40 MB"), "{page}");
 }

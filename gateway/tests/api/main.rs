@@ -34,7 +34,8 @@ pub struct TestGateway {
     pub issuer: TokenIssuer,
     pub catalog_addr: SocketAddr,
     stop: CancellationToken,
-    _db: TestDb,
+    /// The catalog's database, for tests that go behind the service's back.
+    pub db: TestDb,
 }
 
 impl Drop for TestGateway {
@@ -85,7 +86,7 @@ impl TestGateway {
             issuer,
             catalog_addr,
             stop,
-            _db: db,
+            db,
         }
     }
 

@@ -141,3 +141,58 @@ async fn unknown_items_are_a_404_page_and_headers_forbid_scripts() {
     assert!(csp.contains("script-src 'none'"));
     assert!(r.text().await.unwrap().contains("没有找到"));
 }
+
+#[tokio::test]
+async fn the_audit_page_verifies_trails_and_shows_where_one_was_altered() {
+    let t = TestGateway::start().await;
+    let as_role = |role: onewindow_kit::auth::Role, path: &str| {
+        t.http.get(t.url(path)).bearer_auth(t.token(role)).send()
+    };
+    let clerk = as_role(onewindow_kit::auth::Role::Clerk, "/supervision/audit")
+        .await
+        .unwrap();
+    assert_eq!(clerk.status(), 403, "audit verification is for supervisors");
+
+    let supervisor = onewindow_kit::auth::Role::Supervisor;
+    let sweep = as_role(supervisor, "/supervision/audit?service=catalog&sweep=1")
+        .await
+        .unwrap();
+    assert_eq!(sweep.status(), 200);
+    let sweep = sweep.text().await.unwrap();
+    assert!(sweep.contains("table class=\"audit\""), "{sweep}");
+    // The demo catalog came in as one import, recorded in the catalog's own trail.
+    assert!(
+        sweep.contains("object_type=catalog&amp;object_id=import"),
+        "the import's trail is swept: {sweep}"
+    );
+    assert!(
+        !sweep.contains("class=\"red\""),
+        "every demo trail is intact"
+    );
+
+    let object = "/supervision/audit?service=catalog&object_type=catalog&object_id=import";
+    let intact = as_role(supervisor, object)
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(intact.contains("完整"), "{intact}");
+
+    // An entry edited behind the service's back: the page names the break.
+    sqlx::query(
+        "UPDATE kit_audit SET actor = 'mallory' WHERE seq = \
+         (SELECT MIN(seq) FROM kit_audit WHERE object_type = 'catalog' AND object_id = 'import')",
+    )
+    .execute(t.db.db.writer())
+    .await
+    .unwrap();
+    let broken = as_role(supervisor, object)
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(broken.contains("链条断裂"), "{broken}");
+    assert!(broken.contains("记录内容被改动"), "{broken}");
+}

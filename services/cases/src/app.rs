@@ -61,7 +61,9 @@ impl Cases {
         impl tonic::service::Interceptor + Clone,
     > {
         // Materials arrive inside the submission, so messages may be larger than tonic's
-        // default; the domain still limits each file.
+        // default: as large as the domain's largest submission and the rest of the message,
+        // so that the domain, not the transport, refuses a file over its limits. Answers (a
+        // material's content) are not limited on the way out: tonic's encoding default.
         tonic::service::interceptor::InterceptedService::new(
             CaseServiceServer::new(CaseRpc::new(self.clone()))
                 .max_decoding_message_size(crate::rpc::MAX_MESSAGE_BYTES),

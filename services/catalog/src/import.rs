@@ -92,7 +92,9 @@ pub async fn import(
         }
     }
     // Bundles refer to items in force in the snapshot itself.
-    let today = chrono::Utc::now().date_naive();
+    // The service's own clock, on the local calendar: tests set it, and the day in Beijing
+    // is not the day in UTC before eight in the morning.
+    let today = onewindow_kit::clock::local_date(uow.now());
     let view_items: Vec<ItemVersion> = items.clone();
     let department_of = |id: &ItemId| {
         view_items

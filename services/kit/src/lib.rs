@@ -21,6 +21,7 @@ pub mod serve;
 pub mod telemetry;
 pub mod testing;
 pub mod unit_of_work;
+pub mod uploads;
 
 use sqlx::migrate::Migrator;
 

@@ -5,11 +5,11 @@
 //! Gauges that come from a database are refreshed at scrape time, and only when the
 //! database committed something since the last refresh, so an idle service costs nothing.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, LazyLock, Mutex, MutexGuard};
+use std::sync::{Arc, LazyLock, Mutex, MutexGuard, RwLock};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
@@ -347,9 +347,31 @@ pub(crate) fn watch_database(service: &str, db: &Db) {
 /// Counts calls, their failures by status code and their latency, labelled by service and
 /// method. Paths of services this server does not serve are labelled `unknown`, so that
 /// made-up paths cannot grow the label sets.
+///
+/// A call costs one map lookup by its path: each method's label set and metric handles are
+/// made on its first call and shared after.
 #[derive(Clone)]
 pub struct GrpcMetricsLayer {
     known: Arc<HashSet<String>>,
+    methods: Arc<RwLock<HashMap<String, Arc<MethodMetrics>>>>,
+    unknown: Arc<MethodMetrics>,
+}
+
+/// One method's labels and the handles of its series (handles share the family's values).
+struct MethodMetrics {
+    labels: MethodLabels,
+    requests: Counter,
+    duration: Histogram,
+}
+
+impl MethodMetrics {
+    fn new(labels: MethodLabels) -> Self {
+        MethodMetrics {
+            requests: KIT.grpc_requests.get_or_create(&labels).clone(),
+            duration: KIT.grpc_duration.get_or_create(&labels).clone(),
+            labels,
+        }
+    }
 }
 
 impl GrpcMetricsLayer {
@@ -358,12 +380,25 @@ impl GrpcMetricsLayer {
         LazyLock::force(&KIT);
         GrpcMetricsLayer {
             known: Arc::new(services.into_iter().collect()),
+            methods: Arc::default(),
+            unknown: Arc::new(MethodMetrics::new(MethodLabels {
+                service: "unknown".into(),
+                method: "unknown".into(),
+            })),
         }
     }
 
-    fn labels(&self, path: &str) -> MethodLabels {
+    fn method(&self, path: &str) -> Arc<MethodMetrics> {
+        if let Some(m) = self
+            .methods
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(path)
+        {
+            return m.clone();
+        }
         let mut parts = path.trim_start_matches('/').splitn(2, '/');
-        match (parts.next(), parts.next()) {
+        let labels = match (parts.next(), parts.next()) {
             (Some(service), Some(method))
                 if self.known.contains(service) && !method.is_empty() && !method.contains('/') =>
             {
@@ -372,11 +407,15 @@ impl GrpcMetricsLayer {
                     method: method.to_string(),
                 }
             }
-            _ => MethodLabels {
-                service: "unknown".into(),
-                method: "unknown".into(),
-            },
-        }
+            // Not kept by path: made-up paths must not grow the map.
+            _ => return self.unknown.clone(),
+        };
+        self.methods
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(path.to_string())
+            .or_insert_with(|| Arc::new(MethodMetrics::new(labels)))
+            .clone()
     }
 }
 
@@ -414,25 +453,23 @@ where
     }
 
     fn call(&mut self, req: http::Request<ReqBody>) -> Self::Future {
-        let labels = self.layer.labels(req.uri().path());
-        KIT.grpc_requests.get_or_create(&labels).inc();
+        let method = self.layer.method(req.uri().path());
+        method.requests.inc();
         let start = Instant::now();
         let response = self.inner.call(req);
         Box::pin(async move {
             let response = response.await?;
-            KIT.grpc_duration
-                .get_or_create(&labels)
-                .observe(start.elapsed().as_secs_f64());
+            method.duration.observe(start.elapsed().as_secs_f64());
             let (parts, body) = response.into_parts();
             let body = match status_code(&parts.headers) {
                 // A trailers-only answer: the status is in the headers.
                 Some(code) => {
-                    count_code(&labels, code);
+                    count_code(&method.labels, code);
                     tonic::body::Body::new(body)
                 }
                 None => tonic::body::Body::new(StatusBody {
                     inner: body,
-                    labels: Some(labels),
+                    method: Some(method),
                 }),
             };
             Ok(http::Response::from_parts(parts, body))
@@ -444,7 +481,7 @@ where
 struct StatusBody<B> {
     inner: B,
     /// Taken once the status is counted.
-    labels: Option<MethodLabels>,
+    method: Option<Arc<MethodMetrics>>,
 }
 
 impl<B> Body for StatusBody<B>
@@ -463,19 +500,19 @@ where
         match &polled {
             Poll::Ready(Some(Ok(frame))) => {
                 if let Some(trailers) = frame.trailers_ref() {
-                    if let Some(labels) = this.labels.take() {
-                        count_code(&labels, status_code(trailers).unwrap_or(tonic::Code::Ok));
+                    if let Some(m) = this.method.take() {
+                        count_code(&m.labels, status_code(trailers).unwrap_or(tonic::Code::Ok));
                     }
                 }
             }
             Poll::Ready(Some(Err(_))) => {
-                if let Some(labels) = this.labels.take() {
-                    count_code(&labels, tonic::Code::Internal);
+                if let Some(m) = this.method.take() {
+                    count_code(&m.labels, tonic::Code::Internal);
                 }
             }
             Poll::Ready(None) => {
                 // Ended without trailers: nothing said otherwise, so OK.
-                this.labels.take();
+                this.method.take();
             }
             Poll::Pending => {}
         }
@@ -494,8 +531,8 @@ where
 impl<B> Drop for StatusBody<B> {
     fn drop(&mut self) {
         // Dropped before its end: the client went away (a stream it stopped following).
-        if let Some(labels) = self.labels.take() {
-            count_code(&labels, tonic::Code::Cancelled);
+        if let Some(m) = self.method.take() {
+            count_code(&m.labels, tonic::Code::Cancelled);
         }
     }
 }

@@ -8,8 +8,15 @@ use std::time::Duration;
 use onewindow_kit::clock::Clock;
 use onewindow_kit::db::Db;
 use onewindow_kit::error::Error;
+use onewindow_kit::uploads;
 
+use crate::domain::bid::MAX_TOTAL_BYTES;
 use crate::seal::MasterKey;
+
+/// Largest request decoded: a bid with documents up to the domain's total, and room for the
+/// rest of the message, so that the domain, not the transport, refuses a document over its
+/// limits. Answers (a bid's document) are not limited on the way out: tonic's default.
+pub const MAX_MESSAGE_BYTES: usize = MAX_TOTAL_BYTES + uploads::MESSAGE_ROOM;
 
 /// How often the chronograph looks for periods that have ended.
 const CHRONOGRAPH_PERIOD: Duration = Duration::from_secs(1);
@@ -83,8 +90,11 @@ impl Trading {
         >,
         impl tonic::service::Interceptor + Clone,
     > {
-        onewindow_proto::trading::v1::trading_service_server::TradingServiceServer::with_interceptor(
-            crate::rpc::TradingRpc::new(self.clone()),
+        tonic::service::interceptor::InterceptedService::new(
+            onewindow_proto::trading::v1::trading_service_server::TradingServiceServer::new(
+                crate::rpc::TradingRpc::new(self.clone()),
+            )
+            .max_decoding_message_size(MAX_MESSAGE_BYTES),
             verifier.interceptor(),
         )
     }

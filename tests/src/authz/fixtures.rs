@@ -164,6 +164,26 @@ async fn complete(world: &World, vars: &Vars, case_id: &str, stage: i32) -> pb::
         .into_inner()
 }
 
+/// Charges the fee item f1 of a fee case (its standard is 20 000 fen) at `amount_fen`.
+async fn charge(world: &World, vars: &Vars, case_id: &str, amount_fen: i64) {
+    world
+        .cases()
+        .charge_fees(world.req(
+            &principal("clerk", vars),
+            pb::ChargeFeesRequest {
+                request_id: request_id(),
+                case_id: case_id.into(),
+                fees: vec![pb::FeeCharge {
+                    fee_id: "f1".into(),
+                    amount_fen,
+                }],
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap_or_else(|e| panic!("charge the fees of {case_id}: {e:?}"));
+}
+
 fn var(vars: &Vars, name: &str) -> String {
     vars.get(name)
         .and_then(|v| v.as_str())
@@ -259,6 +279,24 @@ fn party(name: &str, code: &str) -> tr::Party {
     }
 }
 
+/// The agency that runs the fixtures' tenders, and another one.
+const AGENCY: &str = "91140200MA0A00001";
+const OTHER_AGENCY: &str = "91140200MA0B00002";
+
+/// The trading agents' agencies: the fixture's own runs its tenders.
+fn agencies(vars: &mut Vars) {
+    set(
+        vars,
+        "agency",
+        onewindow_trading::domain::credit_code(AGENCY),
+    );
+    set(
+        vars,
+        "other_agency",
+        onewindow_trading::domain::credit_code(OTHER_AGENCY),
+    );
+}
+
 /// A procurement open tender of the city's third hospital, bidding from now for 25 days.
 fn tender(world: &World) -> tr::Project {
     let now = world.clock.now();
@@ -269,7 +307,7 @@ fn tender(world: &World) -> tr::Project {
         method: tr::Method::OpenTender as i32,
         region_code: crate::DATONG.into(),
         owner: Some(party("大同市第三人民医院", "12140200MB0000001")),
-        agency: Some(party("山西省招标有限公司大同分公司", "91140200MA0A00001")),
+        agency: Some(party("山西省招标有限公司大同分公司", AGENCY)),
         lots: vec![tr::Lot {
             id: "1".into(),
             title: "医疗设备".into(),
@@ -346,6 +384,7 @@ const PHASES: [&str; 9] = [
 async fn trading(world: &World, vars: &mut Vars, phase: &str) {
     let reached =
         |p: &str| PHASES.iter().position(|x| *x == phase) >= PHASES.iter().position(|x| *x == p);
+    agencies(vars);
     let agent = principal("trading_agent", vars);
     let client = world.trading_client();
     let start = world.clock.now();
@@ -516,6 +555,153 @@ async fn trading(world: &World, vars: &mut Vars, phase: &str) {
     set(vars, "objection_id", objection.id);
 }
 
+/// A land-use listing (挂牌) run by the fixture's agency, announced the legal 20 days ahead
+/// and now taking quotes; a quote at the reserve price is ready to send.
+async fn auction_project(world: &World, vars: &mut Vars) {
+    agencies(vars);
+    let agent = principal("trading_agent", vars);
+    let start = world.clock.now() + chrono::Duration::days(20);
+    let reserve_fen = 4_600_000_000_i64;
+    let listing = tr::Project {
+        title: "平城区DTG-2026-21号宗地国有建设用地使用权挂牌出让".into(),
+        description: "住宅用地，面积36,200平方米".into(),
+        category: tr::Category::LandUse as i32,
+        method: tr::Method::Listing as i32,
+        region_code: crate::DATONG.into(),
+        owner: Some(party("大同市土地储备中心", "12140200MB0000002")),
+        agency: Some(party("山西省招标有限公司大同分公司", AGENCY)),
+        lots: vec![tr::Lot {
+            id: "1".into(),
+            title: "DTG-2026-21号宗地".into(),
+            budget_fen: reserve_fen,
+            min_increment_fen: 50_000_000,
+            failed: false,
+        }],
+        periods: Some(tr::Periods {
+            bid_start: ts(start),
+            bid_deadline: ts(start + chrono::Duration::days(10)),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    let mut client = world.trading_client();
+    let created = client
+        .create_project(world.req(
+            &agent,
+            tr::CreateProjectRequest {
+                request_id: request_id(),
+                project: Some(listing),
+            },
+        ))
+        .await
+        .unwrap_or_else(|e| panic!("create a listing: {e:?}"))
+        .into_inner();
+    client
+        .announce_project(world.req(
+            &agent,
+            tr::AnnounceProjectRequest {
+                request_id: request_id(),
+                project_id: created.id.clone(),
+            },
+        ))
+        .await
+        .unwrap_or_else(|e| panic!("announce the listing: {e:?}"));
+    world.hand.set(start);
+    world.trading.tick().await.unwrap();
+    set(vars, "project_id", created.id);
+    set(vars, "amount_fen", reserve_fen.to_string());
+    set(
+        vars,
+        "bidder",
+        super::call::typed_to_json("onewindow.trading.v1.Party", &enterprise(1)),
+    );
+}
+
+/// A tender whose award publicity has ended without objection: its award is final.
+async fn final_project(world: &World, vars: &mut Vars) {
+    trading(world, vars, "publicized_project").await;
+    world
+        .hand
+        .set(world.clock.now() + chrono::Duration::days(30));
+    world.trading.tick().await.unwrap();
+    let project = world
+        .trading_client()
+        .get_project(world.req(
+            &principal("trading_agent", vars),
+            tr::GetProjectRequest {
+                project_id: var(vars, "project_id"),
+            },
+        ))
+        .await
+        .unwrap_or_else(|e| panic!("the final project: {e:?}"))
+        .into_inner();
+    let award = project.awards.first().expect("an award");
+    set(vars, "award_id", award.id.clone());
+    set(vars, "value_fen", award.value_fen.to_string());
+    set(vars, "signed_on", crate::iso(world.clock.today()));
+}
+
+/// A case of fgw accepted on Monday 30 November and left alone for three weeks: the
+/// scanner has issued its early warning and cards (the case is due on 14 December, its
+/// review stage on 9 December). The clock stays on 21 December until the next fixture.
+async fn warning(world: &World, vars: &mut Vars) {
+    let case = submit(world, vars, STAGED_ITEM, "fgw").await;
+    accept(world, vars, &case.id).await;
+    world.sync_supervision("cases", &world.cases_db).await;
+    world
+        .hand
+        .set(crate::nine_o_clock(crate::date(2026, 12, 21)));
+    world
+        .supervision
+        .scan_now()
+        .await
+        .unwrap_or_else(|e| panic!("scan: {e:?}"));
+    let warnings = world
+        .supervision_client()
+        .list_warnings(world.req(
+            &principal("supervisor", vars),
+            sup::ListWarningsRequest {
+                case_id: case.id.clone(),
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap_or_else(|e| panic!("list the warnings of {}: {e:?}", case.id))
+        .into_inner()
+        .warnings;
+    let first = warnings
+        .first()
+        .unwrap_or_else(|| panic!("{} left alone got no warning", case.id));
+    set(vars, "warning_id", first.id.clone());
+}
+
+/// A fee case of gaj charged 25 000 fen where the catalog's standard is 20 000: the cases
+/// service records the deviation, supervision records the violation.
+async fn violation(world: &World, vars: &mut Vars) {
+    let case = submit(world, vars, FEE_ITEM, "gaj").await;
+    accept(world, vars, &case.id).await;
+    charge(world, vars, &case.id, 25_000).await;
+    world.sync_supervision("cases", &world.cases_db).await;
+    let violations = world
+        .supervision_client()
+        .list_violations(world.req(
+            &principal("supervisor", vars),
+            sup::ListViolationsRequest {
+                subject_id: case.id.clone(),
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap_or_else(|e| panic!("list the violations of {}: {e:?}", case.id))
+        .into_inner()
+        .violations;
+    let found = violations
+        .iter()
+        .find(|v| v.rule_id == "fee_deviates_from_standard")
+        .unwrap_or_else(|| panic!("no fee violation of {}: {violations:?}", case.id));
+    set(vars, "violation_id", found.id.clone());
+}
+
 /// Makes the fixture `name`, setting its variables.
 pub async fn make(world: &World, name: &str, vars: &mut Vars) {
     // Every fixture starts on the same Monday morning; trading fixtures move the clock on.
@@ -525,6 +711,17 @@ pub async fn make(world: &World, name: &str, vars: &mut Vars) {
     set(vars, "today", crate::iso(world.clock.today()));
     if PHASES.contains(&name) {
         trading(world, vars, name).await;
+        return;
+    }
+    if name == "final_project" {
+        final_project(world, vars).await;
+        return;
+    }
+    if name == "auction_project" {
+        auction_project(world, vars).await;
+        return;
+    }
+    if super::catalog::make(world, name, vars).await {
         return;
     }
     match name {
@@ -547,6 +744,7 @@ pub async fn make(world: &World, name: &str, vars: &mut Vars) {
             set(vars, "bundle_case_id", submitted.id);
         }
         "project_body" => {
+            agencies(vars);
             set(
                 vars,
                 "project_body",
@@ -607,22 +805,7 @@ pub async fn make(world: &World, name: &str, vars: &mut Vars) {
         "charged_fee_case" => {
             let case = submit(world, vars, FEE_ITEM, "gaj").await;
             accept(world, vars, &case.id).await;
-            world
-                .cases()
-                .charge_fees(world.req(
-                    &principal("clerk", vars),
-                    pb::ChargeFeesRequest {
-                        request_id: request_id(),
-                        case_id: case.id.clone(),
-                        fees: vec![pb::FeeCharge {
-                            fee_id: "f1".into(),
-                            amount_fen: 20_000,
-                        }],
-                        ..Default::default()
-                    },
-                ))
-                .await
-                .unwrap();
+            charge(world, vars, &case.id, 20_000).await;
         }
         "supplement_requested_case" => {
             let case = submit(world, vars, STAGED_ITEM, "fgw").await;
@@ -780,6 +963,12 @@ pub async fn make(world: &World, name: &str, vars: &mut Vars) {
                     .await
                     .unwrap_or_else(|e| panic!("call back: {e:?}"));
             }
+        }
+        "warning" => {
+            warning(world, vars).await;
+        }
+        "violation" => {
+            violation(world, vars).await;
         }
         "complaint" | "accepted_complaint" | "investigated_complaint" | "concluded_complaint" => {
             set(vars, "department", "fgw");

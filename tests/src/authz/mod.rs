@@ -2,6 +2,7 @@
 //! by name over gRPC and REST, and the fixtures its requests act on.
 
 pub mod call;
+pub mod catalog;
 pub mod fixtures;
 pub mod matrix;
 pub mod world;

@@ -173,8 +173,13 @@ impl Floor {
         }
     }
 
+    /// An agent of the tender's agency: its department is the agency's credit code.
     fn agent<T>(&self, body: T) -> Request<T> {
-        self.req(&Floor::person("agent-1", Role::TradingAgent), body)
+        let agent = Principal {
+            department: Some(credit_code("91140200MA0A00001")),
+            ..Floor::person("agent-1", Role::TradingAgent)
+        };
+        self.req(&agent, body)
     }
 
     /// Moves the clock and lets the chronograph make what time has brought, now.

@@ -8,6 +8,7 @@ use std::collections::BTreeSet;
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use onewindow_kit::auth::Role;
 use onewindow_kit::error::Violations;
+use onewindow_kit::uploads;
 
 use super::applicant::Applicant;
 use super::case::{
@@ -23,8 +24,12 @@ use super::terms::{ItemTerms, Stage};
 
 /// Longest free text (reasons, opinions, notes), in characters.
 pub const MAX_TEXT_CHARS: usize = 2000;
-/// The largest file a material may be: 50 MiB.
-pub const MAX_MATERIAL_BYTES: u64 = 50 * 1024 * 1024;
+/// The largest file a material may be (20 MiB), and all the files of one submission,
+/// resubmission or bundle together (40 MiB): see `onewindow_kit::uploads`, where they are
+/// stated for everyone on an upload's path. The gRPC server's decoding limit is derived
+/// from them (`rpc::MAX_MESSAGE_BYTES`), so a file over them gets this domain's refusal.
+pub const MAX_MATERIAL_BYTES: u64 = uploads::CASE_MATERIALS.per_file as u64;
+pub const MAX_SUBMISSION_BYTES: u64 = uploads::CASE_MATERIALS.per_request as u64;
 /// Longest file name of a material, in characters (what file systems keep).
 pub const MAX_FILE_NAME_CHARS: usize = 255;
 /// Longest media type (RFC 6838 allows 127 characters on each side of the slash).
@@ -184,6 +189,13 @@ fn into_case_material(m: NewMaterial, now: DateTime<Utc>, round: u32) -> CaseMat
 
 /// Files must provide the item's materials, one file per material in one request.
 fn check_materials(terms: &ItemTerms, materials: &[NewMaterial], v: &mut Violations) {
+    // A bundle's shared file given under several materials is one file: counted once.
+    let mut files = BTreeSet::new();
+    let total = materials
+        .iter()
+        .filter(|m| files.insert(m.id.as_str()))
+        .fold(0u64, |sum, m| sum.saturating_add(m.size_bytes));
+    check_total_size(v, "materials", total);
     let mut seen = BTreeSet::new();
     for (i, m) in materials.iter().enumerate() {
         let at = |f: &str| format!("materials[{i}].{f}");
@@ -215,11 +227,7 @@ fn check_materials(terms: &ItemTerms, materials: &[NewMaterial], v: &mut Violati
             at("content_type"),
             "must be a media type such as application/pdf",
         );
-        v.check(
-            m.size_bytes == 0 || m.size_bytes > MAX_MATERIAL_BYTES,
-            at("size_bytes"),
-            format!("must be between 1 byte and {MAX_MATERIAL_BYTES} bytes"),
-        );
+        check_file_size(v, at("content"), m.size_bytes);
         v.check(
             m.sha256.len() != 64
                 || !m
@@ -230,6 +238,40 @@ fn check_materials(terms: &ItemTerms, materials: &[NewMaterial], v: &mut Violati
             "must be 64 lowercase hex digits",
         );
     }
+}
+
+/// The files of one request, each given as the field path of its content and its size:
+/// each within [`MAX_MATERIAL_BYTES`], all within [`MAX_SUBMISSION_BYTES`] (reported on
+/// `total_field`). For requests the domain sees only in parts, such as a bundle's.
+pub fn check_file_sizes(v: &mut Violations, files: &[(String, u64)], total_field: &str) {
+    let mut total = 0u64;
+    for (field, size) in files {
+        check_file_size(v, field.as_str(), *size);
+        total = total.saturating_add(*size);
+    }
+    check_total_size(v, total_field, total);
+}
+
+fn check_file_size(v: &mut Violations, field: impl Into<String>, size: u64) {
+    v.check(
+        size == 0 || size > MAX_MATERIAL_BYTES,
+        field,
+        format!(
+            "must be 1 byte to {} MiB ({MAX_MATERIAL_BYTES} bytes)",
+            MAX_MATERIAL_BYTES >> 20
+        ),
+    );
+}
+
+fn check_total_size(v: &mut Violations, field: &str, total: u64) {
+    v.check(
+        total > MAX_SUBMISSION_BYTES,
+        field,
+        format!(
+            "the files must be at most {} MiB ({MAX_SUBMISSION_BYTES} bytes) together",
+            MAX_SUBMISSION_BYTES >> 20
+        ),
+    );
 }
 
 /// `type/subtype` with an optional `; parameter`, in the token characters of RFC 6838: it
@@ -543,9 +585,76 @@ mod material_limits {
     use crate::domain::fixtures::{file, promised_terms};
 
     fn problems(m: NewMaterial) -> Vec<String> {
+        problems_of(&[m])
+    }
+
+    fn problems_of(materials: &[NewMaterial]) -> Vec<String> {
         let mut v = Violations::new();
-        check_materials(&promised_terms(), &[m], &mut v);
+        check_materials(&promised_terms(), materials, &mut v);
         v.as_slice().iter().map(|x| x.field.clone()).collect()
+    }
+
+    fn sized(material_id: &str, size_bytes: u64) -> NewMaterial {
+        NewMaterial {
+            size_bytes,
+            ..file(material_id, 1)
+        }
+    }
+
+    #[test]
+    fn a_material_over_its_limit_is_refused_naming_its_content() {
+        assert!(problems(sized("m1", MAX_MATERIAL_BYTES)).is_empty());
+        assert_eq!(
+            problems(sized("m1", MAX_MATERIAL_BYTES + 1)),
+            ["materials[0].content"]
+        );
+        assert_eq!(problems(sized("m1", 0)), ["materials[0].content"]);
+        let mut v = Violations::new();
+        check_materials(
+            &promised_terms(),
+            &[sized("m1", 1), sized("m3", MAX_MATERIAL_BYTES + 1)],
+            &mut v,
+        );
+        let refusal = &v.as_slice()[0];
+        assert_eq!(refusal.field, "materials[1].content");
+        assert!(refusal.description.contains("20 MiB"), "{refusal:?}");
+    }
+
+    #[test]
+    fn the_files_of_one_submission_are_limited_together() {
+        let half = MAX_SUBMISSION_BYTES / 2;
+        assert!(problems_of(&[sized("m1", half), sized("m2", half)]).is_empty());
+        assert_eq!(
+            problems_of(&[sized("m1", half), sized("m2", half), sized("m3", 1)]),
+            ["materials"]
+        );
+        // A bundle's shared file given under several materials is stored, and counted, once.
+        let shared = |material_id: &str| NewMaterial {
+            id: "shared-file".into(),
+            ..sized(material_id, MAX_MATERIAL_BYTES)
+        };
+        assert!(problems_of(&[shared("m1"), shared("m2"), shared("m3")]).is_empty());
+    }
+
+    #[test]
+    fn a_bundles_files_are_checked_each_and_together() {
+        let mut v = Violations::new();
+        let files = [
+            (
+                "shared_materials[0].content".to_string(),
+                MAX_MATERIAL_BYTES,
+            ),
+            (
+                "item_materials[0].materials[0].content".to_string(),
+                MAX_MATERIAL_BYTES + 1,
+            ),
+        ];
+        check_file_sizes(&mut v, &files, "item_materials");
+        let fields: Vec<&str> = v.as_slice().iter().map(|x| x.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            ["item_materials[0].materials[0].content", "item_materials"]
+        );
     }
 
     #[test]

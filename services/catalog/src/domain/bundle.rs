@@ -71,6 +71,8 @@ impl Bundle {
     /// Every rule the bundle breaks, paths under `bundle.`.
     pub fn validate(&self, department_of: DepartmentOf<'_>) -> Violations {
         let mut v = Violations::new();
+        // The id names the bundle in every later call (publish, get, submit).
+        v.check(self.id.trim().is_empty(), "bundle.id", "must not be empty");
         v.check(
             self.name.trim().is_empty(),
             "bundle.name",
@@ -225,6 +227,13 @@ mod tests {
     #[test]
     fn housing_bundle_is_valid() {
         assert!(fields(&housing_bundle()).is_empty());
+    }
+
+    #[test]
+    fn bundle_needs_an_id() {
+        let mut b = housing_bundle();
+        b.id = " ".into();
+        assert_eq!(fields(&b), ["bundle.id"]);
     }
 
     #[test]

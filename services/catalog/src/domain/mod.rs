@@ -1,6 +1,7 @@
 //! The catalog's rules, free of transport and storage: codes, items and their versions,
 //! adjustment batches, bundles, and the catalog in force with its statistics and export.
 
+pub mod access;
 pub mod batch;
 pub mod bundle;
 pub mod codes;
@@ -17,6 +18,7 @@ pub(crate) mod fixtures;
 #[cfg(test)]
 mod version_props;
 
+pub use access::DraftAccess;
 pub use batch::{
     plan_apply, ActionCount, Adjustment, AdjustmentAction, AdjustmentBatch, AdjustmentEntry,
     BatchPlan,

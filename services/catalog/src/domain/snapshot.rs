@@ -8,6 +8,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use chrono::NaiveDate;
 
+use super::access::DraftAccess;
 use super::bundle::Bundle;
 use super::codes::{DepartmentId, ItemId, RegionCode};
 use super::department::Directory;
@@ -29,11 +30,11 @@ pub enum StatusFilter {
     /// The version of each item in force on the view's date.
     #[default]
     InForce,
-    /// Every draft.
+    /// Every draft (none for a searcher who does not see drafts).
     Draft,
     /// The versions that ended, or will end, by a cancellation.
     Cancelled,
-    /// One version per item: the one in force, else the latest.
+    /// One version per item: the one in force, else the latest the searcher sees.
     All,
 }
 
@@ -61,6 +62,8 @@ pub struct ListQuery {
     /// The division and the divisions within it (a city's search shows its counties' items).
     pub region_code: Option<RegionCode>,
     pub status: StatusFilter,
+    /// Whether the searcher sees drafts; by default, like the public, they do not.
+    pub drafts: DraftAccess,
     /// 0 for the default; above the maximum is cut to the maximum.
     pub page_size: u32,
     pub page_token: String,
@@ -205,8 +208,13 @@ impl CatalogView {
         self.item(id).map(|v| v.content.department_id.clone())
     }
 
-    /// The versions a search looks at, each with its searchable text when it is at hand.
-    fn candidates(&self, status: StatusFilter) -> Vec<(&ItemVersion, Option<&str>)> {
+    /// The versions a search looks at, each with its searchable text when it is at hand;
+    /// drafts only for a searcher who sees them.
+    fn candidates(
+        &self,
+        status: StatusFilter,
+        drafts: DraftAccess,
+    ) -> Vec<(&ItemVersion, Option<&str>)> {
         let mut list: Vec<&ItemVersion> = match status {
             StatusFilter::InForce => {
                 return self
@@ -219,7 +227,7 @@ impl CatalogView {
                 .versions
                 .values()
                 .flatten()
-                .filter(|v| v.status == VersionStatus::Draft)
+                .filter(|v| v.status == VersionStatus::Draft && drafts.shows(v))
                 .collect(),
             StatusFilter::Cancelled => self
                 .versions
@@ -233,7 +241,7 @@ impl CatalogView {
                 .filter_map(|list| {
                     list.iter()
                         .find(|v| v.in_force_on(self.date))
-                        .or_else(|| list.last())
+                        .or_else(|| list.iter().rev().find(|v| drafts.shows(v)))
                 })
                 .collect(),
         };
@@ -286,7 +294,7 @@ impl CatalogView {
         // field by field.
         let joined = !needle.contains(FIELD_SEPARATOR);
         let hits: Vec<&ItemVersion> = self
-            .candidates(q.status)
+            .candidates(q.status, q.drafts)
             .into_iter()
             .filter(|(v, text)| self.matches(v, text.filter(|_| joined), q, &needle))
             .map(|(v, _)| v)

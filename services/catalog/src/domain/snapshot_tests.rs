@@ -1,5 +1,7 @@
 use super::*;
-use crate::domain::fixtures::{date, dept, licence_id, region, sample_view};
+use crate::domain::fixtures::{
+    date, dept, item_id_of, licence_content, licence_id, market_department, region, sample_view,
+};
 
 fn names(page: &Page) -> Vec<&str> {
     page.items.iter().map(|v| v.content.name.as_str()).collect()
@@ -152,12 +154,66 @@ fn region_filter_includes_the_divisions_within() {
 }
 
 #[test]
-fn draft_status_lists_drafts() {
+fn draft_status_lists_drafts_to_those_who_see_them() {
     let page = search(ListQuery {
         status: StatusFilter::Draft,
+        drafts: DraftAccess::Shown,
         ..ListQuery::default()
     });
     assert_eq!(names(&page), ["食品经营许可（修订）"]);
+}
+
+#[test]
+fn draft_status_lists_nothing_to_the_public() {
+    let page = search(ListQuery {
+        status: StatusFilter::Draft,
+        query: "修订".into(),
+        ..ListQuery::default()
+    });
+    assert!(page.items.is_empty());
+    assert_eq!(page.total_size, 0);
+}
+
+/// The sample catalog with one more item that so far is only a draft.
+fn view_with_a_new_draft() -> CatalogView {
+    let view = sample_view();
+    let new_id = item_id_of(&market_department(), "010172011000");
+    let mut draft = ItemVersion::draft(new_id, 1, licence_content());
+    draft.content.basic_code = crate::domain::BasicCode::parse("010172011000").unwrap();
+    draft.content.name = "网络餐饮备案".into();
+    CatalogView::build(
+        view.date(),
+        view.versions
+            .values()
+            .flatten()
+            .cloned()
+            .chain(std::iter::once(draft)),
+        view.directory().clone(),
+        vec![],
+    )
+}
+
+#[test]
+fn all_status_hides_an_item_that_is_only_a_draft_from_the_public() {
+    let view = view_with_a_new_draft();
+    let all = |drafts| {
+        view.search(&ListQuery {
+            status: StatusFilter::All,
+            drafts,
+            ..ListQuery::default()
+        })
+        .unwrap()
+    };
+    let public = all(DraftAccess::Hidden);
+    assert_eq!(public.total_size, 5);
+    assert!(!names(&public).contains(&"网络餐饮备案"));
+    assert!(public
+        .items
+        .iter()
+        .all(|v| v.status == VersionStatus::Published));
+    let staff = all(DraftAccess::Shown);
+    assert_eq!(staff.total_size, 6);
+    assert!(names(&staff).contains(&"网络餐饮备案"));
 }
 
 #[test]

@@ -1,5 +1,6 @@
-//! The CatalogService handlers. Reads are public and served from the in-memory state;
-//! writes need `catalog_admin` and run in `commands`.
+//! The CatalogService handlers. Reads are public and served from the in-memory state, except
+//! drafts, which only the catalog's admins and the services see; writes need
+//! `catalog_admin` and run in `commands`.
 
 use std::pin::Pin;
 
@@ -21,8 +22,8 @@ use super::convert::{
 use super::{invalid, snapshot, status};
 use crate::app::Catalog;
 use crate::domain::{
-    catalog_csv, version_in_force, CatalogError, CatalogStatistics, DepartmentId, ItemId,
-    RegionCode,
+    catalog_csv, version_in_force, CatalogError, CatalogStatistics, DepartmentId, DraftAccess,
+    ItemId, RegionCode,
 };
 
 #[derive(Clone)]
@@ -38,6 +39,17 @@ impl CatalogRpc {
 
 fn parse_item_id(s: &str, field: &str) -> Result<ItemId, Status> {
     ItemId::parse(s).map_err(|e| status(Error::invalid(field, e.to_string())))
+}
+
+/// Drafts are seen by those who manage the catalog and by the services that run on it; to
+/// everyone else a draft does not exist (NOT_FOUND), like an item never published.
+fn draft_access<R>(request: &Request<R>) -> DraftAccess {
+    let who = principal(request);
+    if who.has(Role::CatalogAdmin) || who.has(Role::Service) {
+        DraftAccess::Shown
+    } else {
+        DraftAccess::Hidden
+    }
 }
 
 fn known_region(catalog: &Catalog, code: &str) -> Result<String, Status> {
@@ -105,7 +117,8 @@ impl CatalogService for CatalogRpc {
         &self,
         request: Request<pb::ListItemsRequest>,
     ) -> Result<Response<pb::ListItemsResponse>, Status> {
-        let query = list_query_from_proto(request.get_ref()).map_err(invalid)?;
+        let mut query = list_query_from_proto(request.get_ref()).map_err(invalid)?;
+        query.drafts = draft_access(&request);
         let state = self.catalog.state();
         let page = state.view.search_ref(&query).map_err(status)?;
         Ok(Response::new(list_response(&page, &state.directory)))
@@ -115,6 +128,7 @@ impl CatalogService for CatalogRpc {
         &self,
         request: Request<pb::GetItemRequest>,
     ) -> Result<Response<pb::Item>, Status> {
+        let access = draft_access(&request);
         let req = request.into_inner();
         let id = parse_item_id(&req.item_id, "item_id")?;
         let mut v = Violations::new();
@@ -127,10 +141,12 @@ impl CatalogService for CatalogRpc {
         let versions = state
             .versions
             .get(&id)
+            .filter(|list| list.iter().any(|v| access.shows(v)))
             .ok_or_else(|| status(CatalogError::not_found("item", &id)))?;
         let found = if req.version > 0 {
             versions
                 .iter()
+                .filter(|v| access.shows(v))
                 .find(|v| i64::from(v.version) == i64::from(req.version))
         } else {
             version_in_force(versions, on.unwrap_or_else(|| self.catalog.today()))
@@ -159,14 +175,17 @@ impl CatalogService for CatalogRpc {
         request: Request<pb::ListItemVersionsRequest>,
     ) -> Result<Response<pb::ListItemVersionsResponse>, Status> {
         let id = parse_item_id(&request.get_ref().item_id, "item_id")?;
+        let access = draft_access(&request);
         let state = self.catalog.state();
         let versions = state
             .versions
             .get(&id)
+            .map(|list| access.versions(list))
+            .filter(|list| !list.is_empty())
             .ok_or_else(|| status(CatalogError::not_found("item", &id)))?;
         Ok(Response::new(pb::ListItemVersionsResponse {
             versions: versions
-                .iter()
+                .into_iter()
                 .map(|v| {
                     item_to_proto(v, state.directory.department_name(&v.content.department_id))
                 })
@@ -262,12 +281,13 @@ impl CatalogService for CatalogRpc {
         &self,
         request: Request<pb::GetBundleRequest>,
     ) -> Result<Response<pb::Bundle>, Status> {
+        let access = draft_access(&request);
         let id = request.into_inner().bundle_id;
         let state = self.catalog.state();
         let bundle = state
             .bundles
             .iter()
-            .find(|b| b.id == id)
+            .find(|b| b.id == id && access.shows_bundle(b))
             .ok_or_else(|| status(Error::not_found("bundle", &id)))?;
         let view = state.view.clone();
         let department_of = |i: &ItemId| view.department_of(i);
@@ -279,8 +299,9 @@ impl CatalogService for CatalogRpc {
 
     async fn list_bundles(
         &self,
-        _request: Request<pb::ListBundlesRequest>,
+        request: Request<pb::ListBundlesRequest>,
     ) -> Result<Response<pb::ListBundlesResponse>, Status> {
+        let access = draft_access(&request);
         let state = self.catalog.state();
         let view = state.view.clone();
         let department_of = |i: &ItemId| view.department_of(i);
@@ -288,6 +309,7 @@ impl CatalogService for CatalogRpc {
             bundles: state
                 .bundles
                 .iter()
+                .filter(|b| access.shows_bundle(b))
                 .map(|b| bundle_to_proto(b, &b.department_ids(&department_of)))
                 .collect(),
         }))

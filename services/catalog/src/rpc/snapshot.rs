@@ -7,13 +7,15 @@ use prost::Message;
 use prost_reflect::{DynamicMessage, SerializeOptions};
 
 use crate::app::{State, NATIONAL};
+use crate::domain::DraftAccess;
 
 use super::calendar::year_to_proto;
 use super::convert::{bundle_to_proto, item_to_proto};
 
 const SNAPSHOT: &str = "onewindow.catalog.v1.CatalogSnapshot";
 
-/// The catalog in force today: directory, items in force, bundles, batches, stored calendars.
+/// The catalog in force today: directory, items in force, published bundles (a draft bundle
+/// is not in force, and not public), batches, stored calendars.
 pub fn snapshot(state: &State) -> pb::CatalogSnapshot {
     let view = &state.view;
     let directory = view.directory();
@@ -40,6 +42,7 @@ pub fn snapshot(state: &State) -> pb::CatalogSnapshot {
         bundles: state
             .bundles
             .iter()
+            .filter(|b| DraftAccess::Hidden.shows_bundle(b))
             .map(|b| bundle_to_proto(b, &b.department_ids(&department_of)))
             .collect(),
         batches: state

@@ -7,7 +7,7 @@ use tonic::{Code, Request};
 use crate::{bad_fields, TestCatalog};
 
 /// A demo item to build new content from.
-async fn some_item(t: &mut TestCatalog) -> pb::Item {
+pub(crate) async fn some_item(t: &mut TestCatalog) -> pb::Item {
     let page = t
         .client
         .list_items(pb::ListItemsRequest {
@@ -21,7 +21,7 @@ async fn some_item(t: &mut TestCatalog) -> pb::Item {
 }
 
 /// A new item id in the department of `template` (its credit code, another basic code).
-fn new_item(template: &pb::Item, main: &str) -> pb::Item {
+pub(crate) fn new_item(template: &pb::Item, main: &str) -> pb::Item {
     let credit = &template.id[..18];
     let basic = format!("{}{main}001000", &template.basic_code[..2]);
     pb::Item {
@@ -307,11 +307,12 @@ async fn a_retried_request_returns_the_first_result_and_changes_nothing() {
         }
         assert!(!versions.is_empty());
         assert!(versions.iter().all(|v| *v == 1), "{versions:?}");
+        // The item is only a draft so far: only its admins see it.
         let listed = t
             .client
-            .list_item_versions(pb::ListItemVersionsRequest {
+            .list_item_versions(t.admin(pb::ListItemVersionsRequest {
                 item_id: body.item.as_ref().unwrap().id.clone(),
-            })
+            }))
             .await
             .unwrap()
             .into_inner();

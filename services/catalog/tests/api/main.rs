@@ -5,6 +5,7 @@
 
 mod audit;
 mod calendar;
+mod drafts;
 mod items;
 mod operations;
 

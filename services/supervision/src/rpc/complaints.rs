@@ -238,6 +238,8 @@ pub(super) async fn list_complaints(
     let filter = ComplaintFilter {
         state,
         department_id: reader.department(&req.department_id).map_err(status)?,
+        // The request names no region: supervisors see every region, staff their own.
+        region_code: reader.region("").map_err(status)?,
         overdue_on: req.overdue_only.then_some(today),
         accepted_only: view == ComplaintView::Department,
     };

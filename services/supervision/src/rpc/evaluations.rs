@@ -208,7 +208,7 @@ pub(super) async fn list_evaluations(
     }
     let filter = EvaluationFilter {
         department_id: reader.department(&req.department_id).map_err(status)?,
-        region_code: req.region_code,
+        region_code: reader.region(&req.region_code).map_err(status)?,
         max_rating,
     };
     let (items, total) = store::evaluations::list(&ctx.core.db, &filter, page.limit, page.offset)
@@ -295,6 +295,8 @@ pub(super) async fn list_rectifications(
     let today = ctx.today();
     let filter = RectificationFilter {
         department_id: reader.department(&req.department_id).map_err(status)?,
+        // The request names no region: supervisors see every region, staff their own.
+        region_code: reader.region("").map_err(status)?,
         state,
         overdue_on: req.overdue_only.then_some(today),
     };

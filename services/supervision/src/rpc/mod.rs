@@ -89,7 +89,7 @@ pub(crate) enum Reader {
     /// Supervisors (and machines): everything.
     All,
     /// Staff of a department in a region: their own department's things in their own
-    /// region only (the region is empty when the token names none, which matches nothing).
+    /// region only.
     Department(String, String),
 }
 
@@ -99,14 +99,15 @@ impl Reader {
             return Ok(Reader::All);
         }
         if p.has(Role::Clerk) || p.has(Role::Approver) {
-            if let Some(d) = p.department.as_ref().filter(|d| !d.is_empty()) {
-                let region = p.region.clone().unwrap_or_default();
-                return Ok(Reader::Department(d.clone(), region));
+            let named = |x: &Option<String>| x.as_ref().filter(|x| !x.is_empty()).cloned();
+            // Both or nothing: an empty region would narrow a list's SQL by nothing.
+            if let (Some(d), Some(region)) = (named(&p.department), named(&p.region)) {
+                return Ok(Reader::Department(d, region));
             }
         }
         p.require_any(&[Role::Supervisor, Role::Clerk, Role::Approver])?;
         Err(Error::PermissionDenied(
-            "staff without a department may not read this".into(),
+            "staff without a department and a region may not read this".into(),
         ))
     }
 
@@ -118,14 +119,6 @@ impl Reader {
             Reader::Department(own, _) => Err(Error::PermissionDenied(format!(
                 "staff of {own} see only their own department"
             ))),
-        }
-    }
-
-    /// Whether the reader may see something of `department`.
-    pub fn may_see(&self, department: &str) -> bool {
-        match self {
-            Reader::All => true,
-            Reader::Department(own, _) => own == department,
         }
     }
 
@@ -225,6 +218,18 @@ mod tests {
         let r = Reader::of(&clerk).unwrap();
         assert_eq!(r.department("").unwrap(), "gsj");
         assert!(r.department("swj").is_err());
+        assert_eq!(r.region("").unwrap(), "140200");
+        assert!(r.region("140212").is_err());
+        assert!(r.may_see_in("gsj", "140200"));
+        assert!(!r.may_see_in("gsj", "140212"));
+        let regionless = Principal {
+            region: None,
+            ..clerk.clone()
+        };
+        assert!(matches!(
+            Reader::of(&regionless),
+            Err(Error::PermissionDenied(_))
+        ));
         assert!(matches!(
             Reader::of(&Principal::public()),
             Err(Error::Unauthenticated(_))

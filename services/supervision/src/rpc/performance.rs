@@ -71,15 +71,17 @@ pub(super) async fn get_performance(
         )));
     }
     let db = &ctx.core.db;
-    let rows = store::stats::grouped(db, grouping, from, to, &req.region_code, "")
+    // Staff rank among the departments of their own region.
+    let region = reader.region(&req.region_code).map_err(status)?;
+    let rows = store::stats::grouped(db, grouping, from, to, &region, "")
         .await
         .map_err(status)?;
     let weights = ctx.core.settings.weights;
     let mut ranked = rank(rows, &weights);
     // Staff see where their own department stands, not the others' figures.
-    ranked.retain(|r| grouping == Grouping::Region || reader.may_see(&r.key));
+    ranked.retain(|r| grouping == Grouping::Region || reader.may_see_in(&r.key, &r.region_code));
     let total = match reader {
-        Reader::All => store::stats::total(db, from, to, &req.region_code)
+        Reader::All => store::stats::total(db, from, to, &region)
             .await
             .map_err(status)?,
         Reader::Department(..) => ranked.first().map(|r| r.counts).unwrap_or_default(),
@@ -134,16 +136,10 @@ pub(super) async fn get_performance_series(
         return Err(invalid(v));
     };
     let department = reader.department(&req.department_id).map_err(status)?;
-    let rows = store::stats::grouped(
-        &ctx.core.db,
-        grouping,
-        from,
-        to,
-        &req.region_code,
-        &department,
-    )
-    .await
-    .map_err(status)?;
+    let region = reader.region(&req.region_code).map_err(status)?;
+    let rows = store::stats::grouped(&ctx.core.db, grouping, from, to, &region, &department)
+        .await
+        .map_err(status)?;
     Ok(Response::new(pb::PerformanceSeries {
         granularity: match grouping {
             Grouping::Month => pb::Granularity::Month,

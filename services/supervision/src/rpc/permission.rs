@@ -54,7 +54,7 @@ pub(super) async fn list_violations(
     let page = Page::parse(req.page_size, &req.page_token, &mut v);
     let filter = ViolationFilter {
         department_id: String::new(),
-        region_code: req.region_code.clone(),
+        region_code: String::new(),
         rule: req.rule_id.clone(),
         status: optional(req.status, violation_status_from_proto, "status", &mut v),
         subject_kind: optional(req.subject_kind, subject_from_proto, "subject_kind", &mut v),
@@ -71,6 +71,7 @@ pub(super) async fn list_violations(
     }
     let filter = ViolationFilter {
         department_id: reader.department(&req.department_id).map_err(status)?,
+        region_code: reader.region(&req.region_code).map_err(status)?,
         ..filter
     };
     let (items, total) = store::violations::list(&ctx.core.db, &filter, page.limit, page.offset)
@@ -217,10 +218,11 @@ pub(super) async fn get_mailroom_report(
     let (Some(from), Some(to), true) = (from, to, v.is_empty()) else {
         return Err(invalid(v));
     };
-    let mut rows = store::stats::mailroom(&ctx.core.db, from, to, &req.region_code)
+    let region = reader.region(&req.region_code).map_err(status)?;
+    let mut rows = store::stats::mailroom(&ctx.core.db, from, to, &region)
         .await
         .map_err(status)?;
-    rows.retain(|r| reader.may_see(&r.department_id));
+    rows.retain(|r| reader.may_see_in(&r.department_id, &r.region_code));
     let mut out: Vec<pb::MailroomRow> = rows
         .iter()
         .map(|r| pb::MailroomRow {

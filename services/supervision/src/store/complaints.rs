@@ -96,6 +96,7 @@ pub async fn save(tx: &mut Tx, c: &Complaint) -> Result<(), Error> {
 pub struct ComplaintFilter {
     pub state: Option<ComplaintState>,
     pub department_id: String,
+    pub region_code: String,
     /// Only complaints past the step they are in on this date.
     pub overdue_on: Option<chrono::NaiveDate>,
     /// Leave out complaints not yet accepted (what a department may see).
@@ -109,7 +110,8 @@ pub async fn list(
     offset: i64,
 ) -> Result<(Vec<Complaint>, i64), Error> {
     let mut w = Filter::new();
-    w.text("department_id", &f.department_id);
+    w.text("department_id", &f.department_id)
+        .text("region_code", &f.region_code);
     if let Some(s) = f.state {
         w.cmp("state", "=", Value::Text(s.as_str().into()));
     }

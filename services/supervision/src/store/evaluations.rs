@@ -104,12 +104,13 @@ pub async fn ratings(
 
 pub async fn insert_rectification(tx: &mut Tx, r: &Rectification, at_ms: i64) -> Result<(), Error> {
     sqlx::query(
-        "INSERT INTO sup_rectification (id, evaluation_id, department_id, state, due_on, \
-         opened_at, revision, body) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        "INSERT INTO sup_rectification (id, evaluation_id, department_id, region_code, state, \
+         due_on, opened_at, revision, body) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(&r.id)
     .bind(&r.evaluation_id)
     .bind(&r.case.department_id)
+    .bind(&r.case.region_code)
     .bind(r.state.as_str())
     .bind(day(r.due_on))
     .bind(at_ms)
@@ -150,6 +151,7 @@ pub async fn save_rectification(tx: &mut Tx, r: &Rectification) -> Result<(), Er
 #[derive(Debug, Default, Clone)]
 pub struct RectificationFilter {
     pub department_id: String,
+    pub region_code: String,
     pub state: Option<RectificationState>,
     /// Open past this date.
     pub overdue_on: Option<NaiveDate>,
@@ -162,7 +164,8 @@ pub async fn list_rectifications(
     offset: i64,
 ) -> Result<(Vec<Rectification>, i64), Error> {
     let mut w = Filter::new();
-    w.text("department_id", &f.department_id);
+    w.text("department_id", &f.department_id)
+        .text("region_code", &f.region_code);
     if let Some(s) = f.state {
         w.cmp("state", "=", Value::Text(s.as_str().into()));
     }

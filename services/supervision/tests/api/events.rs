@@ -18,6 +18,7 @@ pub struct Story<'a> {
     pub case_id: String,
     pub number: String,
     pub department: String,
+    pub region: String,
     pub bundle_case_id: String,
     pub item_version: i32,
     pub materials: Vec<String>,
@@ -31,6 +32,7 @@ impl<'a> Story<'a> {
             case_id: format!("case-{n}"),
             number: format!("{REGION}-2026-{n:06}"),
             department: DEPT.into(),
+            region: REGION.into(),
             bundle_case_id: String::new(),
             item_version: 1,
             materials: vec!["m1".into()],
@@ -40,6 +42,11 @@ impl<'a> Story<'a> {
 
     pub fn in_department(mut self, d: &str) -> Self {
         self.department = d.into();
+        self
+    }
+
+    pub fn in_region(mut self, r: &str) -> Self {
+        self.region = r.into();
         self
     }
 
@@ -65,7 +72,7 @@ impl<'a> Story<'a> {
             item_id: "item1".into(),
             item_version: self.item_version,
             department_id: self.department.clone(),
-            region_code: REGION.into(),
+            region_code: self.region.clone(),
             bundle_case_id: self.bundle_case_id.clone(),
         })
     }

@@ -9,6 +9,7 @@ mod efficiency;
 mod evaluations;
 mod events;
 mod performance;
+mod regions;
 mod rules;
 mod trading;
 mod trading_stream;
@@ -49,6 +50,18 @@ pub struct FakeVerifier(Arc<Mutex<HashMap<(String, String), VerifiedCase>>>);
 
 impl FakeVerifier {
     pub fn know(&self, case_id: &str, case_number: &str, query_code: &str, department: &str) {
+        self.know_in(case_id, case_number, query_code, department, REGION);
+    }
+
+    /// A case of `department` in `region`.
+    pub fn know_in(
+        &self,
+        case_id: &str,
+        case_number: &str,
+        query_code: &str,
+        department: &str,
+        region: &str,
+    ) {
         self.0.lock().unwrap().insert(
             (case_number.into(), query_code.into()),
             VerifiedCase {
@@ -56,7 +69,7 @@ impl FakeVerifier {
                 case_number: case_number.into(),
                 item_id: "item1".into(),
                 department_id: department.into(),
-                region_code: REGION.into(),
+                region_code: region.into(),
             },
         );
     }
@@ -220,6 +233,15 @@ impl TestSupervision {
 
     pub fn clerk_of<T>(&self, department: &str, body: T) -> Request<T> {
         self.request(person("u-clerk", Role::Clerk, Some(department)), body)
+    }
+
+    /// A request of staff with `role` of `department` in `region`.
+    pub fn staff_in<T>(&self, role: Role, department: &str, region: &str, body: T) -> Request<T> {
+        let who = Principal {
+            region: Some(region.into()),
+            ..person("u-staff", role, Some(department))
+        };
+        self.request(who, body)
     }
 }
 

@@ -48,6 +48,8 @@ struct Player {
     trading: Trading,
     rpc: TradingRpc,
     ids: HashMap<&'static str, String>,
+    /// The credit code of each project's agency, whose agent runs it.
+    agencies: HashMap<&'static str, String>,
     n: u32,
 }
 
@@ -61,22 +63,35 @@ fn as_principal(subject: &str, role: Role) -> Principal {
     }
 }
 
+/// An agent of `agency` (a credit code): its department is the agency it works for.
+fn agent_of(agency: &str) -> Principal {
+    Principal {
+        department: Some(agency.into()),
+        ..as_principal("demo:agent", Role::TradingAgent)
+    }
+}
+
 fn failed(step: &str) -> impl Fn(tonic::Status) -> Error + '_ {
     move |s| Error::internal(anyhow::anyhow!("demo step {step} failed: {}", s.message()))
 }
 
 impl Player {
-    fn request<T>(&mut self, who: Principal, body: T) -> Request<T> {
+    fn request<T>(&self, who: Principal, body: T) -> Request<T> {
         let mut r = Request::new(body);
         r.extensions_mut().insert(who);
         r
     }
 
-    fn agent<T>(&mut self, body: T) -> Request<T> {
-        self.request(as_principal("demo:agent", Role::TradingAgent), body)
+    /// A request of an agent of the agency that runs the project `key`.
+    fn agent<T>(&self, key: &str, body: T) -> Result<Request<T>, Error> {
+        let agency = self
+            .agencies
+            .get(key)
+            .ok_or_else(|| Error::internal(anyhow::anyhow!("demo project {key} is unknown")))?;
+        Ok(self.request(agent_of(agency), body))
     }
 
-    fn enterprise<T>(&mut self, party: &pb::Party, body: T) -> Request<T> {
+    fn enterprise<T>(&self, party: &pb::Party, body: T) -> Request<T> {
         let subject = format!("demo:enterprise:{}", party.credit_code);
         self.request(as_principal(&subject, Role::Applicant), body)
     }
@@ -98,17 +113,27 @@ impl Player {
         let request_id = self.next_id();
         match action {
             Action::Expert(expert) => {
-                let r = self.agent(pb::PutExpertRequest {
-                    request_id,
-                    expert: Some(expert),
-                });
+                // The pool is the center's; the demo agency keeps it.
+                let who = agent_of(&data::agency().credit_code);
+                let r = self.request(
+                    who,
+                    pb::PutExpertRequest {
+                        request_id,
+                        expert: Some(expert),
+                    },
+                );
                 rpc.put_expert(r).await.map_err(failed("expert"))?;
             }
             Action::Create(key, project) => {
-                let r = self.agent(pb::CreateProjectRequest {
-                    request_id,
-                    project: Some(*project),
-                });
+                let agency = project.agency.clone().unwrap_or_default().credit_code;
+                self.agencies.insert(key, agency);
+                let r = self.agent(
+                    key,
+                    pb::CreateProjectRequest {
+                        request_id,
+                        project: Some(*project),
+                    },
+                )?;
                 let created = rpc
                     .create_project(r)
                     .await
@@ -118,10 +143,13 @@ impl Player {
             }
             Action::Announce(key) => {
                 let project_id = self.id(key)?;
-                let r = self.agent(pb::AnnounceProjectRequest {
-                    request_id,
-                    project_id,
-                });
+                let r = self.agent(
+                    key,
+                    pb::AnnounceProjectRequest {
+                        request_id,
+                        project_id,
+                    },
+                )?;
                 rpc.announce_project(r).await.map_err(failed(key))?;
             }
             Action::Bid {
@@ -137,18 +165,24 @@ impl Player {
             }
             Action::Open(key) => {
                 let project_id = self.id(key)?;
-                let r = self.agent(pb::OpenBidsRequest {
-                    request_id,
-                    project_id,
-                });
+                let r = self.agent(
+                    key,
+                    pb::OpenBidsRequest {
+                        request_id,
+                        project_id,
+                    },
+                )?;
                 rpc.open_bids(r).await.map_err(failed(key))?;
             }
             Action::Draw(key) => {
                 let project_id = self.id(key)?;
-                let r = self.agent(pb::DrawExpertsRequest {
-                    request_id,
-                    project_id,
-                });
+                let r = self.agent(
+                    key,
+                    pb::DrawExpertsRequest {
+                        request_id,
+                        project_id,
+                    },
+                )?;
                 rpc.draw_experts(r).await.map_err(failed(key))?;
             }
             Action::Evaluate(key) => {
@@ -157,19 +191,25 @@ impl Player {
                     .await?
                     .ok_or_else(|| Error::not_found("project", &project_id))?;
                 let sheets = data::score_sheets(&project);
-                let r = self.agent(pb::EvaluateBidsRequest {
-                    request_id,
-                    project_id,
-                    sheets,
-                });
+                let r = self.agent(
+                    key,
+                    pb::EvaluateBidsRequest {
+                        request_id,
+                        project_id,
+                        sheets,
+                    },
+                )?;
                 rpc.evaluate_bids(r).await.map_err(failed(key))?;
             }
             Action::Publicize(key) => {
                 let project_id = self.id(key)?;
-                let r = self.agent(pb::PublicizeAwardRequest {
-                    request_id,
-                    project_id,
-                });
+                let r = self.agent(
+                    key,
+                    pb::PublicizeAwardRequest {
+                        request_id,
+                        project_id,
+                    },
+                )?;
                 rpc.publicize_award(r).await.map_err(failed(key))?;
             }
             Action::Object(key, objector, text) => {
@@ -192,7 +232,7 @@ impl Player {
                     answer: answer.into(),
                     upheld: false,
                 };
-                let r = self.agent(body);
+                let r = self.agent(key, body)?;
                 rpc.answer_objection(r).await.map_err(failed(key))?;
             }
             Action::Contract(key, title) => {
@@ -210,7 +250,7 @@ impl Player {
                         value_fen: award.value_fen,
                         signed_on: onewindow_kit::clock::local_date(now).to_string(),
                     };
-                    let r = self.agent(body);
+                    let r = self.agent(key, body)?;
                     rpc.record_contract(r).await.map_err(failed(key))?;
                 }
             }
@@ -232,7 +272,7 @@ impl Player {
                     project_id,
                     reason: reason.into(),
                 };
-                let r = self.agent(body);
+                let r = self.agent(key, body)?;
                 rpc.cancel_project(r).await.map_err(failed(key))?;
             }
         }
@@ -254,6 +294,7 @@ pub(crate) async fn load_if_empty(trading: &Trading) -> Result<Option<String>, E
         rpc: TradingRpc::new(past.clone()),
         trading: past.clone(),
         ids: HashMap::new(),
+        agencies: HashMap::new(),
         n: 0,
     };
     let mut projects = 0;

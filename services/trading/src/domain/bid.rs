@@ -4,6 +4,7 @@
 use base64::Engine;
 use chrono::{DateTime, Utc};
 use onewindow_kit::error::Violations;
+use onewindow_kit::uploads;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -13,9 +14,11 @@ use super::project::Lot;
 
 pub const BID_KIND: &str = "bid";
 pub const MAX_DOCUMENTS: usize = 8;
-pub const MAX_DOCUMENT_BYTES: usize = 2 * 1024 * 1024;
-/// Below the 4 MiB a gRPC message may carry by default, with room for the rest.
-pub const MAX_TOTAL_BYTES: usize = 3 * 1024 * 1024;
+/// One document (2 MiB) and all of a bid's together (3 MiB): see `onewindow_kit::uploads`,
+/// where they are stated for everyone on an upload's path. The gRPC server's decoding limit
+/// is derived from them (`MAX_MESSAGE_BYTES` in `app.rs`).
+pub const MAX_DOCUMENT_BYTES: usize = uploads::BID_DOCUMENTS.per_file;
+pub const MAX_TOTAL_BYTES: usize = uploads::BID_DOCUMENTS.per_request;
 const COMMITMENT_DOMAIN: &str = "onewindow-trading-bid-v1";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -9,8 +9,8 @@ use tonic::{Request, Response, Status};
 
 use super::convert::*;
 use super::effects::Audit;
-use super::{invalid, status, TradingRpc, STAFF};
-use crate::domain::{Command, Party, EXPERT_KIND};
+use super::{invalid, require_agency, status, TradingRpc, STAFF};
+use crate::domain::{decide, Command, Party, EXPERT_KIND};
 use crate::store;
 
 impl TradingRpc {
@@ -76,18 +76,12 @@ impl TradingRpc {
             Begin::Replay(r) => return Ok(Response::new(r)),
             Begin::New(u) => u,
         };
-        let backend = self.trading.db().backend();
-        let specialty = store::lock_project(uow.tx(), backend, &req.project_id)
-            .await
-            .map_err(status)?
-            .map(|p| p.evaluation.expert_specialty)
-            .unwrap_or_default();
-        let pool = store::expert_pool(uow.tx(), &specialty)
+        let before = self.lock(&mut uow, &req.project_id).await?;
+        require_agency(&principal(&request), &before.agency.credit_code)?;
+        let pool = store::expert_pool(uow.tx(), &before.evaluation.expert_specialty)
             .await
             .map_err(status)?;
-        let (before, d) = self
-            .decide_locked(&mut uow, &req.project_id, |_| Command::DrawExperts { pool })
-            .await?;
+        let d = decide(&before, Command::DrawExperts { pool }, uow.now()).map_err(status)?;
         let panel = d
             .project
             .panel
@@ -127,7 +121,12 @@ impl TradingRpc {
             Begin::New(u) => u,
         };
         let (before, d) = self
-            .decide_locked(&mut uow, &req.project_id, |_| Command::Evaluate { sheets })
+            .decide_for_agency(
+                &mut uow,
+                &principal(&request),
+                &req.project_id,
+                Command::Evaluate { sheets },
+            )
             .await?;
         let evaluation = d
             .project
@@ -219,11 +218,16 @@ impl TradingRpc {
             Begin::New(u) => u,
         };
         let (before, d) = self
-            .decide_locked(&mut uow, &req.project_id, |_| Command::AnswerObjection {
-                objection_id: req.objection_id.clone(),
-                answer: req.answer.clone(),
-                upheld: req.upheld,
-            })
+            .decide_for_agency(
+                &mut uow,
+                &principal(&request),
+                &req.project_id,
+                Command::AnswerObjection {
+                    objection_id: req.objection_id.clone(),
+                    answer: req.answer.clone(),
+                    upheld: req.upheld,
+                },
+            )
             .await?;
         let objection = d
             .project
@@ -265,12 +269,17 @@ impl TradingRpc {
             Begin::New(u) => u,
         };
         let (before, d) = self
-            .decide_locked(&mut uow, &req.project_id, |_| Command::RecordContract {
-                award_id: req.award_id.clone(),
-                title: req.title.clone(),
-                value_fen: req.value_fen,
-                signed_on,
-            })
+            .decide_for_agency(
+                &mut uow,
+                &principal(&request),
+                &req.project_id,
+                Command::RecordContract {
+                    award_id: req.award_id.clone(),
+                    title: req.title.clone(),
+                    value_fen: req.value_fen,
+                    signed_on,
+                },
+            )
             .await?;
         let contract = d
             .project

@@ -16,7 +16,7 @@ use tonic::{Request, Response, Status};
 
 use super::convert::*;
 use super::effects::Audit;
-use super::{invalid, project_not_found, status, viewer, TradingRpc, STAFF};
+use super::{invalid, project_not_found, require_agency, status, viewer, TradingRpc, STAFF};
 use crate::domain::{
     validate_submission, BidDocument, BidRecord, BidStatus, Command, SealedBid, TradingError,
     UnsealedBid, Viewer, BID_KIND,
@@ -250,11 +250,8 @@ impl TradingRpc {
             Begin::Replay(r) => return Ok(Response::new(r)),
             Begin::New(u) => u,
         };
-        let backend = self.trading.db().backend();
-        let project = store::lock_project(uow.tx(), backend, &req.project_id)
-            .await
-            .map_err(status)?
-            .ok_or_else(|| project_not_found(&req.project_id))?;
+        let project = self.lock(&mut uow, &req.project_id).await?;
+        require_agency(&principal(&request), &project.agency.credit_code)?;
         // No key before the permit; no permit before the opening time.
         let permit = project.permit_opening(uow.now()).map_err(status)?;
         let sealed_key = store::sealed_project_key(uow.tx(), &project.id)
@@ -333,12 +330,15 @@ impl TradingRpc {
             .await
             .map_err(status)?
             .filter(|(b, _)| b.project_id == req.project_id)
-            .filter(|(b, _)| viewer(&who) == Viewer::Staff || b.bidder == who.subject)
             .ok_or_else(|| bid_not_found(&req.bid_id))?;
         let project = store::get_project(db, &bid.project_id)
             .await
             .map_err(status)?
             .ok_or_else(|| project_not_found(&bid.project_id))?;
+        // The bidder's own, or the project's staff's; to anyone else the bid does not exist.
+        if viewer(&who, &project) != Viewer::Staff && bid.bidder != who.subject {
+            return Err(bid_not_found(&req.bid_id));
+        }
         let permit = project.permit_reading().map_err(status)?;
         // A withdrawn or replaced bid was never opened, and stays sealed for good.
         if project

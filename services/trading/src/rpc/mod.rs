@@ -43,14 +43,35 @@ pub(crate) fn status(e: impl Into<Error>) -> Status {
     e.into().into()
 }
 
-pub(crate) fn viewer(p: &Principal) -> Viewer {
-    if STAFF.iter().any(|r| p.has(*r)) {
+/// Whether `who` works for `agency` (a unified social credit code): a trading agent's token
+/// names its agency as its department, and an agent runs only its own agency's projects.
+pub(crate) fn works_for(who: &Principal, agency: &str) -> bool {
+    who.has(Role::TradingAgent) && who.department.as_deref() == Some(agency)
+}
+
+/// How `who` sees `project`: supervisors and services as staff, an agent as staff of its own
+/// agency's projects only (another agency's as the public does), an enterprise as a bidder.
+pub(crate) fn viewer(who: &Principal, project: &Project) -> Viewer {
+    if who.has(Role::Supervisor)
+        || who.has(Role::Service)
+        || works_for(who, &project.agency.credit_code)
+    {
         Viewer::Staff
-    } else if p.has(Role::Applicant) {
-        Viewer::Bidder(p.subject.clone())
+    } else if who.has(Role::Applicant) {
+        Viewer::Bidder(who.subject.clone())
     } else {
         Viewer::Public
     }
+}
+
+/// Only an agent of the project's own agency runs it.
+pub(crate) fn require_agency(who: &Principal, agency: &str) -> Result<(), Status> {
+    if works_for(who, agency) {
+        return Ok(());
+    }
+    Err(status(Error::PermissionDenied(format!(
+        "only staff of the agency {agency} may run its projects"
+    ))))
 }
 
 pub(crate) fn project_not_found(id: &str) -> Status {
@@ -80,17 +101,40 @@ impl TradingRpc {
         .map_err(status)
     }
 
-    /// Reads the project with its row locked and decides the command on it.
+    /// Reads the project with its row locked.
+    pub(crate) async fn lock(
+        &self,
+        uow: &mut UnitOfWork,
+        project_id: &str,
+    ) -> Result<Project, Status> {
+        store::lock_project(uow.tx(), self.trading.db().backend(), project_id)
+            .await
+            .map_err(status)?
+            .ok_or_else(|| project_not_found(project_id))
+    }
+
+    /// An agent's command: the project locked, its agency checked, the command decided.
+    pub(crate) async fn decide_for_agency(
+        &self,
+        uow: &mut UnitOfWork,
+        who: &Principal,
+        project_id: &str,
+        command: Command,
+    ) -> Result<(Project, Decision), Status> {
+        let before = self.lock(uow, project_id).await?;
+        require_agency(who, &before.agency.credit_code)?;
+        let decision = decide(&before, command, uow.now()).map_err(status)?;
+        Ok((before, decision))
+    }
+
+    /// A bidder's command: the project locked and the command decided on it.
     pub(crate) async fn decide_locked(
         &self,
         uow: &mut UnitOfWork,
         project_id: &str,
         command: impl FnOnce(&Project) -> Command,
     ) -> Result<(Project, Decision), Status> {
-        let before = store::lock_project(uow.tx(), self.trading.db().backend(), project_id)
-            .await
-            .map_err(status)?
-            .ok_or_else(|| project_not_found(project_id))?;
+        let before = self.lock(uow, project_id).await?;
         let decision = decide(&before, command(&before), uow.now()).map_err(status)?;
         Ok((before, decision))
     }
@@ -139,6 +183,7 @@ impl TradingRpc {
             .await
             .map_err(status)?
             .ok_or_else(|| project_not_found(project_id))?;
-        crate::domain::visible(&project, &viewer(&who)).ok_or_else(|| project_not_found(project_id))
+        crate::domain::visible(&project, &viewer(&who, &project))
+            .ok_or_else(|| project_not_found(project_id))
     }
 }

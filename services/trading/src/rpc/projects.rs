@@ -9,7 +9,7 @@ use tonic::{Request, Response, Status};
 
 use super::convert::*;
 use super::effects::Audit;
-use super::{invalid, status, viewer, TradingRpc};
+use super::{invalid, require_agency, status, viewer, TradingRpc};
 use crate::domain::{visible, Command, Project, Viewer};
 use crate::store;
 
@@ -30,6 +30,12 @@ impl TradingRpc {
             return Err(status(Error::invalid("project", "is required")));
         };
         let draft = draft_from_proto(project, "project").map_err(invalid)?;
+        // An agent creates projects for its own agency only; checked before the unit of work
+        // so that a refused request claims no request id.
+        let who = principal(&request);
+        if who.has(Role::TradingAgent) {
+            require_agency(&who, &draft.agency.credit_code)?;
+        }
         let mut uow = match self
             .begin::<pb::Project, _>(
                 "CreateProject",
@@ -85,7 +91,7 @@ impl TradingRpc {
         };
         let action = command.name();
         let (before, d) = self
-            .decide_locked(&mut uow, project_id, |_| command)
+            .decide_for_agency(&mut uow, &principal(request), project_id, command)
             .await?;
         let audit = Audit {
             object_type: "project",
@@ -179,7 +185,7 @@ impl TradingRpc {
         &self,
         request: Request<pb::ListProjectsRequest>,
     ) -> Result<Response<pb::ListProjectsResponse>, Status> {
-        let who = viewer(&principal(&request));
+        let who = principal(&request);
         let req = request.into_inner();
         let mut v = Violations::new();
         let category = category_filter(req.category, "category", &mut v);
@@ -205,7 +211,7 @@ impl TradingRpc {
         Ok(Response::new(pb::ListProjectsResponse {
             projects: page
                 .iter()
-                .filter_map(|p| visible(p, &who))
+                .filter_map(|p| visible(p, &viewer(&who, p)))
                 .map(|p| project_to_proto(&p))
                 .collect(),
             next_page_token,

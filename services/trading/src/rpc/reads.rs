@@ -12,7 +12,7 @@ use onewindow_proto::trading::v1 as pb;
 use tonic::{Request, Response, Status};
 
 use super::{status, viewer, TradingRpc, STAFF};
-use crate::domain::{ocds, Viewer, BID_KIND, EXPERT_KIND, KIND};
+use crate::domain::{ocds, Project, Viewer, BID_KIND, EXPERT_KIND, KIND};
 use crate::store;
 
 pub type EventStream = Pin<Box<dyn Stream<Item = Result<common::Event, Status>> + Send + 'static>>;
@@ -65,16 +65,21 @@ impl TradingRpc {
                 format!("{}/{}", req.object_type, req.object_id),
             ))
         };
-        let staff = viewer(&who) == Viewer::Staff;
+        // A project's staff: supervisors, services and the agents of its own agency.
+        let staff_of = |p: &Project| viewer(&who, p) == Viewer::Staff;
         let allowed = match req.object_type.as_str() {
-            t if t == KIND || t == EXPERT_KIND => staff,
+            t if t == EXPERT_KIND => STAFF.iter().any(|r| who.has(*r)),
+            t if t == KIND => store::get_project(db, &req.object_id)
+                .await
+                .map_err(status)?
+                .is_some_and(|p| staff_of(&p)),
             t if t == BID_KIND => match store::get_bid(db, &req.object_id).await.map_err(status)? {
                 Some(bid) if bid.bidder == who.subject => true,
-                Some(bid) if staff => store::get_project(db, &bid.project_id)
+                Some(bid) => store::get_project(db, &bid.project_id)
                     .await
                     .map_err(status)?
-                    .is_some_and(|p| p.opening.is_some()),
-                _ => false,
+                    .is_some_and(|p| p.opening.is_some() && staff_of(&p)),
+                None => false,
             },
             _ => false,
         };

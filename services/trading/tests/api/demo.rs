@@ -20,7 +20,8 @@ async fn the_demo_loads_once_with_every_kind_in_its_states() {
         assert!(t.trading.load_demo_if_empty().await.unwrap().is_none());
         let all = t
             .client
-            .list_projects(t.agent(pb::ListProjectsRequest {
+            // The supervisor sees every agency's drafts too.
+            .list_projects(t.supervisor(pb::ListProjectsRequest {
                 page_size: 100,
                 ..Default::default()
             }))

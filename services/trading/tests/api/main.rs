@@ -5,6 +5,7 @@
 // Fen amounts read as yuan plus two fen digits: `5_100_000_00`.
 #![allow(clippy::inconsistent_digit_grouping)]
 
+mod agency;
 mod auction;
 mod audit;
 mod demo;
@@ -111,11 +112,22 @@ impl TestTrading {
     }
 
     pub fn as_user<T>(&self, subject: &str, role: Role, body: T) -> Request<T> {
+        self.as_member(subject, role, None, body)
+    }
+
+    /// A user who works for `department` (for an agent: its agency's credit code).
+    pub fn as_member<T>(
+        &self,
+        subject: &str,
+        role: Role,
+        department: Option<String>,
+        body: T,
+    ) -> Request<T> {
         let principal = Principal {
             subject: subject.into(),
             name: String::new(),
             roles: vec![role],
-            department: None,
+            department,
             region: Some("140200".into()),
         };
         let token = self
@@ -128,8 +140,20 @@ impl TestTrading {
         req
     }
 
+    /// An agent of the projects' agency ([`agency`]).
     pub fn agent<T>(&self, body: T) -> Request<T> {
-        self.as_user("agent-1", Role::TradingAgent, body)
+        self.as_member(
+            "agent-1",
+            Role::TradingAgent,
+            Some(agency().credit_code),
+            body,
+        )
+    }
+
+    /// An agent of another agency.
+    pub fn other_agent<T>(&self, body: T) -> Request<T> {
+        let other = credit_code("91140200MA0B00002");
+        self.as_member("agent-2", Role::TradingAgent, Some(other), body)
     }
 
     pub fn supervisor<T>(&self, body: T) -> Request<T> {

@@ -25,6 +25,13 @@ impl Who {
     fn request<T>(self, t: &TestTrading, body: T) -> Request<T> {
         match self {
             Who::Anonymous => Request::new(body),
+            // The agent works for the projects' own agency: it sees them as staff do.
+            Who::User(subject, Role::TradingAgent) => t.as_member(
+                subject,
+                Role::TradingAgent,
+                Some(agency().credit_code),
+                body,
+            ),
             Who::User(subject, role) => t.as_user(subject, role, body),
         }
     }

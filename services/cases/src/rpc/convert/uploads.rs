@@ -12,6 +12,7 @@ use onewindow_proto::cases::v1 as pb;
 use sha2::{Digest, Sha256};
 
 use super::{applicant_from_proto, case_target, finish, non_empty, required_text, CaseCommand};
+use crate::domain::intake::check_file_sizes;
 use crate::domain::{Applicant, BundleTerms, Command, ItemTerms, NewMaterial};
 
 /// A file as uploaded: what the case records of it, and its content for the store.
@@ -176,6 +177,27 @@ pub fn bundle_submission_from_proto(
     let mut v = Violations::new();
     let bundle_id = required_text(&req.bundle_id, "bundle_id", &mut v);
     let applicant = applicant_from_proto(req.applicant.as_ref(), "applicant", &mut v);
+    // The children see their own files only: the bundle's are limited here, as one request.
+    let mut sizes: Vec<(String, u64)> = req
+        .shared_materials
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            (
+                format!("shared_materials[{i}].content"),
+                byte_len(&s.content),
+            )
+        })
+        .collect();
+    for (i, im) in req.item_materials.iter().enumerate() {
+        sizes.extend(im.materials.iter().enumerate().map(|(j, m)| {
+            (
+                format!("item_materials[{i}].materials[{j}].content"),
+                byte_len(&m.content),
+            )
+        }));
+    }
+    check_file_sizes(&mut v, &sizes, "item_materials");
     let mut seen = BTreeSet::new();
     let shared: Vec<Option<SharedFile>> = req
         .shared_materials

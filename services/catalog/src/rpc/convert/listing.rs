@@ -7,6 +7,7 @@ use super::{
     code_opt, count, finish, item_class, item_class_name, item_to_proto, item_type, item_type_name,
     optional, service_mode, service_mode_name, to_i32,
 };
+use crate::domain::access::DraftAccess;
 use crate::domain::codes::{DepartmentId, RegionCode};
 use crate::domain::department::Directory;
 use crate::domain::snapshot::{
@@ -61,6 +62,8 @@ pub fn list_query_from_proto(r: &pb::ListItemsRequest) -> Result<ListQuery, Viol
             service_mode,
             region_code: region_code?,
             status: status?,
+            // The caller's roles decide; the request alone shows no drafts.
+            drafts: DraftAccess::Hidden,
             page_size: page_size?,
             page_token: r.page_token.clone(),
         })
