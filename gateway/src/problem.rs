@@ -58,6 +58,17 @@ fn as_u16<S: serde::Serializer>(status: &StatusCode, s: S) -> Result<S::Ok, S::E
     s.serialize_u16(status.as_u16())
 }
 
+/// The code an answer stands for: a connection lost under the call (the client's UNKNOWN or
+/// CANCELLED with a transport error) is the service being unavailable (503, try again), not
+/// an unknown error inside it.
+pub fn code_of(status: &tonic::Status) -> Code {
+    if onewindow_kit::remote::is_transport_failure(status) {
+        Code::Unavailable
+    } else {
+        status.code()
+    }
+}
+
 impl Problem {
     pub fn new(status: StatusCode, detail: impl Into<String>) -> Self {
         Problem {
@@ -110,8 +121,9 @@ impl Problem {
 
     /// The problem a gRPC status stands for.
     pub fn from_status(status: &tonic::Status) -> Self {
-        let http = http_status(status.code());
-        let detail = match status.code() {
+        let code = code_of(status);
+        let http = http_status(code);
+        let detail = match code {
             // Transport failures carry internal text (addresses, library errors): log it,
             // tell the client only what it can act on.
             Code::Unavailable | Code::Unknown => {
@@ -121,7 +133,7 @@ impl Problem {
             _ => status.message().to_string(),
         };
         let mut p = Problem::new(http, detail);
-        p.code = Some(code_name(status.code()));
+        p.code = Some(code_name(code));
         let details = status.get_error_details();
         if let Some(bad) = details.bad_request() {
             p.errors = bad
@@ -297,5 +309,20 @@ mod tests {
             http_status(Code::DeadlineExceeded),
             StatusCode::GATEWAY_TIMEOUT
         );
+    }
+
+    #[test]
+    fn a_connection_lost_under_the_call_is_a_503_to_try_again() {
+        let lost = tonic::Status::from_error(Box::new(std::io::Error::new(
+            std::io::ErrorKind::ConnectionReset,
+            "connection reset",
+        )));
+        assert_eq!(lost.code(), Code::Unknown);
+        let p = Problem::from_status(&lost);
+        assert_eq!(p.status, 503);
+        assert_eq!(p.code, Some("UNAVAILABLE"));
+        // An UNKNOWN the server itself sent stays what it is.
+        let sent = Problem::from_status(&tonic::Status::unknown("boom"));
+        assert_eq!(sent.status, 500);
     }
 }

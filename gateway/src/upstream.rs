@@ -27,6 +27,9 @@ pub struct Upstreams {
     retry_deadline: Duration,
     /// `/package.Service/Method` of every read (an RPC routed by GET): safe to send again.
     reads: HashSet<String>,
+    /// `/package.Service/Method` of every mutation that takes a `request_id`: safe to send
+    /// again with the same id, which the service answers once.
+    keyed: HashSet<String>,
     /// Largest message sent upstream: the largest upload body accepted.
     max_send_bytes: usize,
 }
@@ -71,6 +74,7 @@ impl Upstreams {
             timeout: Duration::from_millis(settings.timeout_ms),
             retry_deadline: Duration::from_millis(settings.retry_deadline_ms),
             reads: read_paths(onewindow_proto::descriptor_pool()),
+            keyed: keyed_paths(onewindow_proto::descriptor_pool()),
             max_send_bytes,
         })
     }
@@ -118,15 +122,18 @@ impl Upstreams {
         req
     }
 
-    /// Calls a unary RPC with an encoded request and returns the encoded response. A read
-    /// is retried on UNAVAILABLE (another replica, or the same one back) until
-    /// `retry_deadline_ms`; anything else is sent once.
+    /// Calls a unary RPC with an encoded request and returns the encoded response. A read,
+    /// or a mutation whose request carries its id (`keyed`: the transcoder knows), is retried
+    /// on UNAVAILABLE or a connection lost under the call (another replica, or the same one
+    /// back) until `retry_deadline_ms`; anything else is sent once. A connection lost under
+    /// the call is answered as UNAVAILABLE, never as UNKNOWN.
     pub async fn unary(
         &self,
         package: &str,
         grpc_path: &str,
         body: Bytes,
         token: Option<&str>,
+        keyed: bool,
     ) -> Result<Bytes, Status> {
         let channel = self.channel(package)?;
         let path: http::uri::PathAndQuery = grpc_path
@@ -144,11 +151,13 @@ impl Upstreams {
                 Ok(response.into_inner())
             }
         };
-        if self.reads.contains(grpc_path) {
+        let again = self.reads.contains(grpc_path) || (keyed && self.keyed.contains(grpc_path));
+        let answer = if again {
             remote::retry(self.retry_deadline, attempt).await
         } else {
             within(self.timeout, attempt()).await
-        }
+        };
+        answer.map_err(remote::unavailable_if_transport)
     }
 
     /// Calls a server-streaming RPC; the stream yields encoded messages.
@@ -237,6 +246,19 @@ fn read_paths(pool: &prost_reflect::DescriptorPool) -> HashSet<String> {
     reads
 }
 
+/// The gRPC paths of the RPCs whose request has a `request_id` field (every mutation).
+fn keyed_paths(pool: &prost_reflect::DescriptorPool) -> HashSet<String> {
+    let mut keyed = HashSet::new();
+    for service in pool.services() {
+        for method in service.methods() {
+            if method.input().get_field_by_name("request_id").is_some() {
+                keyed.insert(format!("/{}/{}", service.full_name(), method.name()));
+            }
+        }
+    }
+    keyed
+}
+
 /// A codec that passes encoded protobuf bytes through untouched: the transcoder encodes
 /// and decodes with the descriptors itself.
 #[derive(Debug, Clone, Copy, Default)]
@@ -295,6 +317,20 @@ mod tests {
         assert!(reads.contains("/onewindow.cases.v1.CaseService/GetCase"));
         assert!(!reads.contains("/onewindow.cases.v1.CaseService/SubmitCase"));
         assert!(!reads.contains("/onewindow.cases.v1.CaseService/AcceptCase"));
+    }
+
+    #[test]
+    fn every_mutation_carries_its_id_and_no_read_does() {
+        let pool = onewindow_proto::descriptor_pool();
+        let keyed = keyed_paths(pool);
+        assert!(keyed.contains("/onewindow.cases.v1.CaseService/SubmitCase"));
+        assert!(keyed.contains("/onewindow.trading.v1.TradingService/SubmitBid"));
+        let reads = read_paths(pool);
+        assert!(
+            keyed.is_disjoint(&reads),
+            "{:?}",
+            keyed.intersection(&reads)
+        );
     }
 
     #[tokio::test]

@@ -1,10 +1,14 @@
 //! The services as real processes, for the fault tests: the built binaries started on
 //! loopback ports with their settings in `ONEWINDOW_*` variables, awaited through
 //! grpc.health.v1, killed (SIGKILL) or stopped (SIGTERM), and started again on the same port
-//! and database. The tests never build: `cargo test --workspace` builds every binary of
+//! and database. The web gateway runs as a process too, in front of them, awaited through
+//! its `/readyz`. The tests never build: `cargo test --workspace` builds every binary of
 //! the workspace before it runs a test, and a missing one is reported, not made.
 
+mod gateway;
 mod load;
+mod pace;
+mod trading;
 
 use std::fs::File;
 use std::net::TcpListener;
@@ -21,10 +25,13 @@ use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::health_client::HealthClient;
 use tonic_health::pb::HealthCheckRequest;
 
+pub use gateway::{GatewayLoad, GatewayReport, WriteTally};
 pub use load::{
     accepted_count, assert_acknowledged_writes_kept, cases_in_database, project_approval_clerk,
     stored_state, wait_until_followed, wait_until_scanned, AckedCase, Load, LoadReport, Projection,
 };
+pub use pace::Pace;
+pub use trading::{AckedProject, TradingLoad, TradingReport, Transitions};
 
 /// How long a process may take to answer SERVING after it was started.
 const START_POLLS: u32 = 600;
@@ -112,12 +119,16 @@ impl Hall {
         format!("sqlite://{}/{name}.db", self.dir().display())
     }
 
+    /// `who`'s signed token, valid for ten minutes.
+    pub fn token(&self, who: &Principal) -> String {
+        self.issuer
+            .issue(who, Utc::now().timestamp(), 600)
+            .expect("a token")
+    }
+
     /// A request carrying `who`'s signed token.
     pub fn req<T>(&self, who: &Principal, body: T) -> Request<T> {
-        let token = self
-            .issuer
-            .issue(who, Utc::now().timestamp(), 600)
-            .expect("a token");
+        let token = self.token(who);
         let mut r = Request::new(body);
         r.metadata_mut().insert(
             "authorization",
@@ -264,10 +275,20 @@ pub async fn demo_catalog(hall: &Hall, engine: Engine<'_>) -> String {
 pub struct Process {
     label: String,
     bin: PathBuf,
+    args: Vec<String>,
     port: u16,
     env: Vec<(String, String)>,
+    probe: Probe,
     log: PathBuf,
     child: Option<Child>,
+}
+
+/// How a process tells that it serves: a service through grpc.health.v1, the gateway
+/// through `GET /readyz` (every upstream SERVING).
+#[derive(Debug, Clone, Copy)]
+enum Probe {
+    Grpc,
+    Http,
 }
 
 impl Process {
@@ -276,8 +297,10 @@ impl Process {
         Process {
             log: hall.dir().join(format!("{label}.log")),
             bin: binary(bin),
+            args: Vec::new(),
             port: free_port(),
             env,
+            probe: Probe::Grpc,
             label,
             child: None,
         }
@@ -309,6 +332,7 @@ impl Process {
             .expect("open the process log");
         let err = log.try_clone().expect("clone the log handle");
         let child = Command::new(&self.bin)
+            .args(&self.args)
             .env("ONEWINDOW_GRPC_ADDR", format!("127.0.0.1:{}", self.port))
             .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .stdin(Stdio::null())
@@ -325,8 +349,8 @@ impl Process {
         self.wait_serving().await;
     }
 
-    /// Waits, a bounded while, until grpc.health.v1 answers SERVING; fails with the end of
-    /// the process's log otherwise.
+    /// Waits, a bounded while, until grpc.health.v1 answers SERVING (the gateway: until
+    /// `/readyz` answers 200); fails with the end of the process's log otherwise.
     pub async fn wait_serving(&mut self) {
         for _ in 0..START_POLLS {
             if let Some(status) = self.exited() {
@@ -336,7 +360,11 @@ impl Process {
                     self.log_tail()
                 );
             }
-            if health(&self.endpoint()).await == Some(ServingStatus::Serving) {
+            let serving = match self.probe {
+                Probe::Grpc => health(&self.endpoint()).await == Some(ServingStatus::Serving),
+                Probe::Http => http_ready(&self.endpoint()).await,
+            };
+            if serving {
                 return;
             }
             tokio::time::sleep(POLL).await;
@@ -404,6 +432,21 @@ impl Drop for Process {
 /// The overall status grpc.health.v1 reports at `endpoint`, or `None` when nothing answers.
 pub async fn health(endpoint: &str) -> Option<ServingStatus> {
     health_of(endpoint, "").await
+}
+
+/// Whether the gateway at `base` answers `/readyz` with 200.
+async fn http_ready(base: &str) -> bool {
+    let Ok(client) = reqwest::Client::builder()
+        .timeout(Duration::from_secs(3))
+        .build()
+    else {
+        return false;
+    };
+    client
+        .get(format!("{base}/readyz"))
+        .send()
+        .await
+        .is_ok_and(|r| r.status().is_success())
 }
 
 /// The status of one service (`onewindow.cases.v1.CaseService`), or the overall one ("").

@@ -3,10 +3,13 @@
 //! ```sh
 //! loadgen --addr 127.0.0.1:50099 --target hello --concurrency 32 --seconds 10
 //! loadgen --addr 127.0.0.1:50051 --target catalog-get-item --rate 5000 --seconds 10
+//! loadgen --addr 127.0.0.1:50051 --target cases-accept --token $APPLICANT --staff-token $CLERK
 //! ```
 
 #![forbid(unsafe_code)]
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
@@ -43,6 +46,13 @@ struct Args {
     /// A bearer token for targets that need one (`onewindow token --role applicant`).
     #[arg(long, env = "ONEWINDOW_BENCH_TOKEN")]
     token: Option<String>,
+    /// A clerk's token of the item's department, for cases-accept.
+    #[arg(long, env = "ONEWINDOW_BENCH_STAFF_TOKEN")]
+    staff_token: Option<String>,
+    /// Cases submitted (untimed) before each cases-accept run; a run that accepts them all
+    /// counts its further calls as errors.
+    #[arg(long, default_value_t = 20_000)]
+    prefill: usize,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -51,6 +61,57 @@ enum Target {
     CatalogGetItem,
     CatalogListItems,
     CasesSubmit,
+    CasesAccept,
+}
+
+/// The first item with a promised time limit, whose required materials a submission carries.
+async fn promised_item(channel: &Channel) -> anyhow::Result<catalog::Item> {
+    let items = CatalogServiceClient::new(channel.clone())
+        .list_items(catalog::ListItemsRequest {
+            page_size: 200,
+            ..Default::default()
+        })
+        .await?
+        .into_inner()
+        .items;
+    items
+        .into_iter()
+        .find(|i| i.item_class == catalog::ItemClass::Promised as i32)
+        .ok_or_else(|| anyhow::anyhow!("no promised item"))
+}
+
+fn case_clients(channels: &[Channel]) -> Vec<CaseServiceClient<Channel>> {
+    channels
+        .iter()
+        .cloned()
+        .map(|ch| CaseServiceClient::new(ch).max_decoding_message_size(64 << 20))
+        .collect()
+}
+
+/// Submission `n` of a run: unique by its request id, with every required material.
+fn submission(item: &catalog::Item, run_id: &str, n: u64) -> cases::SubmitCaseRequest {
+    cases::SubmitCaseRequest {
+        request_id: format!("bench-{run_id}-{n}"),
+        item_id: item.id.clone(),
+        applicant: Some(cases::Applicant {
+            kind: cases::ApplicantKind::Person as i32,
+            name: "测试".into(),
+            id_type: cases::IdType::ResidentIdCard as i32,
+            id_number: "11010519491231002X".into(),
+            phone: "13900000000".into(),
+        }),
+        materials: item
+            .materials
+            .iter()
+            .filter(|m| m.required)
+            .map(|m| cases::MaterialUpload {
+                material_id: m.id.clone(),
+                file_name: "a.pdf".into(),
+                content_type: "application/pdf".into(),
+                content: b"%PDF-1.4".to_vec(),
+            })
+            .collect(),
+    }
 }
 
 fn with_token<T>(body: T, token: &Option<String>) -> anyhow::Result<tonic::Request<T>> {
@@ -148,54 +209,60 @@ async fn main() -> anyhow::Result<()> {
                     token.is_some(),
                     "cases-submit needs --token (an applicant's)"
                 );
-                let mut probe = CatalogServiceClient::new(channels[0].clone());
-                let items = probe
-                    .list_items(catalog::ListItemsRequest {
-                        page_size: 200,
-                        ..Default::default()
-                    })
-                    .await?
-                    .into_inner()
-                    .items;
-                let item = items
-                    .into_iter()
-                    .find(|i| i.item_class == catalog::ItemClass::Promised as i32)
-                    .ok_or_else(|| anyhow::anyhow!("no promised item"))?;
-                let clients: Vec<_> = channels
-                    .iter()
-                    .cloned()
-                    .map(|ch| CaseServiceClient::new(ch).max_decoding_message_size(64 << 20))
-                    .collect();
+                let item = promised_item(&channels[0]).await?;
+                let clients = case_clients(&channels);
                 let run_id = format!("{}-{i}", chrono::Utc::now().timestamp_millis());
                 run(mode, duration, move |n| {
                     let mut c = clients[n as usize % clients.len()].clone();
-                    let body = cases::SubmitCaseRequest {
-                        request_id: format!("bench-{run_id}-{n}"),
-                        item_id: item.id.clone(),
-                        applicant: Some(cases::Applicant {
-                            kind: cases::ApplicantKind::Person as i32,
-                            name: "测试".into(),
-                            id_type: cases::IdType::ResidentIdCard as i32,
-                            id_number: "11010519491231002X".into(),
-                            phone: "13900000000".into(),
-                        }),
-                        materials: item
-                            .materials
-                            .iter()
-                            .filter(|m| m.required)
-                            .map(|m| cases::MaterialUpload {
-                                material_id: m.id.clone(),
-                                file_name: "a.pdf".into(),
-                                content_type: "application/pdf".into(),
-                                content: b"%PDF-1.4".to_vec(),
-                            })
-                            .collect(),
-                    };
-                    let req = with_token(body, &token);
+                    let req = with_token(submission(&item, &run_id, n), &token);
                     async move {
                         match req {
                             Ok(r) => c.submit_case(r).await.map(|_| ()),
                             Err(e) => Err(tonic::Status::internal(e.to_string())),
+                        }
+                    }
+                })
+                .await?
+            }
+            Target::CasesAccept => {
+                let (Some(token), Some(staff)) = (args.token.clone(), args.staff_token.clone())
+                else {
+                    anyhow::bail!(
+                        "cases-accept needs --token (an applicant's) and --staff-token (a clerk's of the item's department)"
+                    );
+                };
+                let item = promised_item(&channels[0]).await?;
+                let clients = case_clients(&channels);
+                // Untimed: the cases to accept, submitted before the run.
+                let run_id = format!("{}-{i}", chrono::Utc::now().timestamp_millis());
+                let mut pending = Vec::with_capacity(args.prefill);
+                let mut c = clients[0].clone();
+                for n in 0..args.prefill as u64 {
+                    let r = with_token(submission(&item, &run_id, n), &Some(token.clone()))?;
+                    pending.push(c.submit_case(r).await?.into_inner().id);
+                }
+                let pending = Arc::new(pending);
+                let next = Arc::new(AtomicUsize::new(0));
+                let staff = Some(staff);
+                run(mode, duration, move |n| {
+                    let mut c = clients[n as usize % clients.len()].clone();
+                    let at = next.fetch_add(1, Ordering::Relaxed);
+                    let req = pending.get(at).map(|case_id| {
+                        let body = cases::AcceptCaseRequest {
+                            request_id: format!("bench-accept-{case_id}"),
+                            case_id: case_id.clone(),
+                            revision: 0,
+                            note: String::new(),
+                        };
+                        with_token(body, &staff)
+                    });
+                    async move {
+                        match req {
+                            Some(Ok(r)) => c.accept_case(r).await.map(|_| ()),
+                            Some(Err(e)) => Err(tonic::Status::internal(e.to_string())),
+                            None => Err(tonic::Status::resource_exhausted(
+                                "every prefilled case is accepted: raise --prefill",
+                            )),
                         }
                     }
                 })

@@ -313,9 +313,10 @@ impl Ctx {
     /// A failed upstream call as a page: a sign-in for the anonymous, the service's own
     /// words for a refused request (they name the state and the rule), nothing of a fault.
     pub fn error(&self, status: &tonic::Status) -> PageError {
-        let http = crate::problem::http_status(status.code());
+        let code = crate::problem::code_of(status);
+        let http = crate::problem::http_status(code);
         if http.is_server_error() {
-            tracing::warn!(code = ?status.code(), message = status.message(), "page upstream call failed");
+            tracing::warn!(code = ?code, message = status.message(), "page upstream call failed");
         }
         if status.code() == tonic::Code::Unauthenticated && !self.caller.signed_in() {
             return self.login_first();

@@ -103,6 +103,11 @@ async fn transcode(state: &AppState, req: Request) -> Result<Response, Problem> 
         }
     }
     let message = request::build(route, vars, parts.uri.query(), &body, &extra)?;
+    // A mutation with its id may be sent again: the service answers an id once.
+    let keyed = matches!(
+        message.get_field_by_name("request_id").as_deref(),
+        Some(Value::String(id)) if !id.is_empty()
+    );
     let encoded = Bytes::from(message.encode_to_vec());
     let token = caller.token.as_deref();
 
@@ -141,7 +146,7 @@ async fn transcode(state: &AppState, req: Request) -> Result<Response, Problem> 
 
     let answer = state
         .upstreams
-        .unary(&route.package, &route.grpc_path, encoded, token)
+        .unary(&route.package, &route.grpc_path, encoded, token, keyed)
         .await
         .map_err(|s| Problem::from_status(&s))?;
     respond(route, answer)

@@ -288,10 +288,27 @@ where
 /// these as UNKNOWN or CANCELLED made up on this side, with the transport's error as their
 /// source (a status the peer sent has none), and they are no answer either.
 fn retryable(status: &Status) -> bool {
-    match status.code() {
-        Code::Unavailable => true,
-        Code::Unknown | Code::Cancelled => std::error::Error::source(status).is_some(),
-        _ => false,
+    status.code() == Code::Unavailable || is_transport_failure(status)
+}
+
+/// A status the client made up because the connection failed under the call (a peer killed
+/// mid-call): UNKNOWN or CANCELLED with a transport error as its source, never a status the
+/// server sent.
+pub fn is_transport_failure(status: &Status) -> bool {
+    matches!(status.code(), Code::Unknown | Code::Cancelled)
+        && std::error::Error::source(status).is_some()
+}
+
+/// `status`, with a transport failure told as what it is to the caller: UNAVAILABLE (try
+/// again), not UNKNOWN.
+pub fn unavailable_if_transport(status: Status) -> Status {
+    if is_transport_failure(&status) {
+        Status::unavailable(format!(
+            "the service went away during the call: {}",
+            status.message()
+        ))
+    } else {
+        status
     }
 }
 

@@ -25,12 +25,12 @@ use crate::{clerk, upload, Applicant};
 
 /// 企业投资项目核准 of the development and reform commission: every required material
 /// handed in online, a clerk accepts it as it is.
-const PROJECT_APPROVAL: &str = "11140200010837015E010101000000";
+pub(super) const PROJECT_APPROVAL: &str = "11140200010837015E010101000000";
 const DEPARTMENT: &str = "fgw";
 
 /// How long the driver retries one call on UNAVAILABLE: long enough for a replica to be
 /// replaced, or a killed single process to be started again.
-const RETRY_DEADLINE: Duration = Duration::from_secs(45);
+pub(super) const RETRY_DEADLINE: Duration = Duration::from_secs(45);
 
 /// How long a consumer may take to catch up with its producer.
 const FOLLOW_POLLS: u32 = 1200;
@@ -79,7 +79,7 @@ pub struct Load {
     progress: Arc<AtomicU64>,
 }
 
-fn peer(endpoints: &[String]) -> PeerSettings {
+pub(super) fn peer(endpoints: &[String]) -> PeerSettings {
     PeerSettings {
         connect_timeout_ms: 500,
         request_timeout_ms: 10_000,
