@@ -80,6 +80,39 @@ async fn promised_item(channel: &Channel) -> anyhow::Result<catalog::Item> {
         .ok_or_else(|| anyhow::anyhow!("no promised item"))
 }
 
+/// Submits `args.prefill` cases with `args.concurrency` callers; returns their ids.
+async fn prefill(
+    clients: &[CaseServiceClient<Channel>],
+    item: &catalog::Item,
+    run_id: &str,
+    token: &str,
+    args: &Args,
+) -> anyhow::Result<Vec<String>> {
+    let next = Arc::new(AtomicUsize::new(0));
+    let mut callers = tokio::task::JoinSet::new();
+    for k in 0..args.concurrency.max(1) {
+        let mut c = clients[k % clients.len()].clone();
+        let (item, run_id, token) = (item.clone(), run_id.to_string(), Some(token.to_string()));
+        let (next, total) = (next.clone(), args.prefill);
+        callers.spawn(async move {
+            let mut ids = Vec::new();
+            loop {
+                let n = next.fetch_add(1, Ordering::Relaxed);
+                if n >= total {
+                    return anyhow::Ok(ids);
+                }
+                let r = with_token(submission(&item, &run_id, n as u64), &token)?;
+                ids.push(c.submit_case(r).await?.into_inner().id);
+            }
+        });
+    }
+    let mut all = Vec::with_capacity(args.prefill);
+    while let Some(done) = callers.join_next().await {
+        all.extend(done??);
+    }
+    Ok(all)
+}
+
 fn case_clients(channels: &[Channel]) -> Vec<CaseServiceClient<Channel>> {
     channels
         .iter()
@@ -235,13 +268,7 @@ async fn main() -> anyhow::Result<()> {
                 let clients = case_clients(&channels);
                 // Untimed: the cases to accept, submitted before the run.
                 let run_id = format!("{}-{i}", chrono::Utc::now().timestamp_millis());
-                let mut pending = Vec::with_capacity(args.prefill);
-                let mut c = clients[0].clone();
-                for n in 0..args.prefill as u64 {
-                    let r = with_token(submission(&item, &run_id, n), &Some(token.clone()))?;
-                    pending.push(c.submit_case(r).await?.into_inner().id);
-                }
-                let pending = Arc::new(pending);
+                let pending = Arc::new(prefill(&clients, &item, &run_id, &token, &args).await?);
                 let next = Arc::new(AtomicUsize::new(0));
                 let staff = Some(staff);
                 run(mode, duration, move |n| {

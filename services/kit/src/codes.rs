@@ -30,9 +30,22 @@ pub fn credit_check_char(first17: &str) -> Option<char> {
     CREDIT_CHARSET.chars().nth(check)
 }
 
+/// Whether `s` is an administrative division code (GB/T 2260): six digits.
+pub fn is_region_code(s: &str) -> bool {
+    s.len() == 6 && s.bytes().all(|b| b.is_ascii_digit())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_region_code_is_six_digits() {
+        assert!(is_region_code("140200"));
+        for bad in ["", "14020", "1402000", "14020a", "一四〇二〇〇"] {
+            assert!(!is_region_code(bad), "{bad}");
+        }
+    }
 
     #[test]
     fn check_character_of_a_published_credit_code() {

@@ -40,6 +40,34 @@ impl Violations {
         }
     }
 
+    /// Adds "must be at most `max` characters" for `field` when `text` is longer. Characters,
+    /// not bytes: a Chinese character counts as one.
+    pub fn check_chars(&mut self, text: &str, max: usize, field: impl Into<String>) {
+        if text.len() > max && text.chars().count() > max {
+            self.add(field, format!("must be at most {max} characters"));
+        }
+    }
+
+    /// Adds "must hold at most `max` items" for the list `field` when it holds more. Check a
+    /// list's length before its items, so that the count leads what a client is told.
+    pub fn check_items(&mut self, len: usize, max: usize, field: impl Into<String>) {
+        if len > max {
+            self.add(field, format!("must hold at most {max} items"));
+        }
+    }
+
+    /// The field violations a status carries, as another service's edge sent them; none
+    /// when it carries no bad request details.
+    pub fn of_status(status: &Status) -> Violations {
+        let mut v = Violations::new();
+        if let Some(bad) = status.get_error_details().bad_request() {
+            for f in &bad.field_violations {
+                v.add(f.field.clone(), f.description.clone());
+            }
+        }
+        v
+    }
+
     /// Takes over the violations of another check, paths as they are.
     pub fn extend(&mut self, other: Violations) {
         self.0.extend(other.0);
@@ -196,16 +224,44 @@ fn database_unreachable(e: &sqlx::Error) -> bool {
     }
 }
 
+/// A status travels back in HTTP/2 trailers, and tonic's client refuses a header block over
+/// 16 KiB by dropping the whole connection, every call on it with it. A status echoes what
+/// the client sent (an id it could not find, a value it got wrong), so its text is bounded
+/// here whatever the request held: the message (percent-encoded, up to three times longer),
+/// each text of the details (base64, a third longer) and how many violations are listed.
+const MAX_MESSAGE_BYTES: usize = 1024;
+const MAX_DETAIL_BYTES: usize = 160;
+const MAX_LISTED_VIOLATIONS: usize = 10;
+
+/// `text` cut to at most `max` bytes on a character boundary, an ellipsis marking the cut.
+fn clip(text: &str, max: usize) -> String {
+    if text.len() <= max {
+        return text.to_string();
+    }
+    let mut end = max.saturating_sub('…'.len_utf8());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &text[..end])
+}
+
 impl From<Error> for Status {
     fn from(e: Error) -> Self {
         let code = e.code();
         match e {
             Error::InvalidArgument(violations) => {
                 let mut details = ErrorDetails::new();
-                for v in violations.as_slice() {
-                    details.add_bad_request_violation(v.field.clone(), v.description.clone());
+                for v in violations.as_slice().iter().take(MAX_LISTED_VIOLATIONS) {
+                    details.add_bad_request_violation(
+                        clip(&v.field, MAX_DETAIL_BYTES),
+                        clip(&v.description, MAX_DETAIL_BYTES),
+                    );
                 }
-                Status::with_error_details(code, format!("invalid argument: {violations}"), details)
+                let message = clip(
+                    &format!("invalid argument: {violations}"),
+                    MAX_MESSAGE_BYTES,
+                );
+                Status::with_error_details(code, message, details)
             }
             Error::FailedPrecondition {
                 kind,
@@ -216,16 +272,19 @@ impl From<Error> for Status {
                 let mut details = ErrorDetails::new();
                 details.add_precondition_failure_violation(
                     "STATE",
-                    format!("{kind}/{id}"),
-                    format!("{kind} is {state}: {command} is not allowed"),
+                    clip(&format!("{kind}/{id}"), MAX_DETAIL_BYTES),
+                    clip(
+                        &format!("{kind} is {state}: {command} is not allowed"),
+                        MAX_DETAIL_BYTES,
+                    ),
                 );
-                Status::with_error_details(code, e.to_string(), details)
+                Status::with_error_details(code, clip(&e.to_string(), MAX_MESSAGE_BYTES), details)
             }
             Error::Internal(cause) => {
                 tracing::error!(error = ?cause, "internal error");
                 Status::new(code, "internal error")
             }
-            other => Status::new(code, other.to_string()),
+            other => Status::new(code, clip(&other.to_string(), MAX_MESSAGE_BYTES)),
         }
     }
 }
@@ -252,6 +311,29 @@ mod tests {
             .map(|f| f.field.as_str())
             .collect();
         assert_eq!(fields, ["item.name", "item.promised_limit_days"]);
+    }
+
+    #[test]
+    fn lengths_are_counted_in_characters_and_lists_in_items() {
+        let mut v = Violations::new();
+        v.check_chars(&"长".repeat(200), 200, "item.name");
+        v.check_items(50, 50, "project.lots");
+        assert!(v.is_empty(), "at the limit is allowed: {v}");
+        v.check_chars(&"长".repeat(201), 200, "item.name");
+        v.check_items(51, 50, "project.lots");
+        assert_eq!(
+            v.to_string(),
+            "item.name: must be at most 200 characters; project.lots: must hold at most 50 items"
+        );
+    }
+
+    #[test]
+    fn the_violations_of_a_status_are_read_back() {
+        let mut v = Violations::new();
+        v.add("query_code", "must be 8 characters");
+        let status: Status = v.clone().into_result().unwrap_err().into();
+        assert_eq!(Violations::of_status(&status), v);
+        assert!(Violations::of_status(&Status::invalid_argument("bare")).is_empty());
     }
 
     #[test]
@@ -282,6 +364,45 @@ mod tests {
             assert_eq!(Error::from(e).code(), Code::Unavailable);
         }
         assert_eq!(Error::from(sqlx::Error::RowNotFound).code(), Code::Internal);
+    }
+
+    /// The size of the trailers that carry `status` back, as HTTP/2 counts a header list.
+    fn trailer_bytes(status: &Status) -> usize {
+        let mut headers = tonic::codegen::http::HeaderMap::new();
+        status.add_header(&mut headers).expect("the status encodes");
+        headers
+            .iter()
+            .map(|(name, value)| name.as_str().len() + value.len() + 32)
+            .sum()
+    }
+
+    #[test]
+    fn a_status_stays_small_whatever_the_request_held() {
+        let long = "长".repeat(20_000);
+        let mut many = Violations::new();
+        for i in 0..5_000 {
+            many.add(format!("items[{i}].name"), format!("{long} is not a name"));
+        }
+        let statuses: Vec<Status> = vec![
+            Error::not_found("case", long.clone()).into(),
+            Error::precondition("case", long.clone(), "concluded", "accept").into(),
+            Error::invalid("case_id", format!("no case {long}")).into(),
+            many.into_result().unwrap_err().into(),
+        ];
+        for status in statuses {
+            let bytes = trailer_bytes(&status);
+            assert!(bytes < 8 * 1024, "{:?}: {bytes} bytes", status.code());
+            assert!(status.message().ends_with('…'));
+        }
+    }
+
+    #[test]
+    fn a_short_status_is_sent_as_it_is() {
+        let status: Status = Error::not_found("case", "c1").into();
+        assert_eq!(status.message(), "case c1 not found");
+        assert_eq!(clip("长长", 6), "长长");
+        assert_eq!(clip("长长长", 6), "长…");
+        assert_eq!(clip("ab长长", 7), "ab…");
     }
 
     #[test]

@@ -48,6 +48,26 @@ pub const BID_DOCUMENTS: FileLimits = FileLimits {
     per_request: 3 * MIB,
 };
 
+/// Longest media type of a file (RFC 6838 allows 127 characters on each side of the slash).
+pub const MAX_MEDIA_TYPE_CHARS: usize = 255;
+
+/// Whether `s` is a media type a download can hand back as its Content-Type header:
+/// `type/subtype` with an optional `; parameter`, in the token characters of RFC 6838.
+pub fn is_media_type(s: &str) -> bool {
+    let essence = s.split(';').next().unwrap_or_default().trim();
+    let token = |t: &str| {
+        !t.is_empty()
+            && t.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"!#$&-^_.+".contains(&b))
+    };
+    s.len() <= MAX_MEDIA_TYPE_CHARS
+        && !s.bytes().any(|b| b.is_ascii_control())
+        && s.is_ascii()
+        && essence
+            .split_once('/')
+            .is_some_and(|(kind, sub)| token(kind) && token(sub))
+}
+
 /// The largest message, of any service, that carries files: what the gateway may have to
 /// send upstream, and more than any one file it may have to bring back down.
 pub const LARGEST_FILE_MESSAGE: usize = max(

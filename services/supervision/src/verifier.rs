@@ -2,7 +2,7 @@
 //! the query code given at submission, checked by the cases service. The binary implements
 //! this with the cases gRPC client; tests use a fake.
 
-use onewindow_kit::error::Error;
+use onewindow_kit::error::{Error, Violations};
 
 /// A case the cases service confirmed for a number and query code.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,10 +21,18 @@ pub trait CaseVerifier: Send + Sync + 'static {
     async fn verify(&self, case_number: &str, query_code: &str) -> Result<VerifiedCase, Error>;
 }
 
+/// The cases service's answer in supervision's terms. Its lookup names its fields as the
+/// evaluation does (`case_number`, `query_code`), so a bad one is passed on under its name.
 fn from_status(s: tonic::Status) -> Error {
     match s.code() {
         tonic::Code::NotFound => Error::not_found("case", "with that number and query code"),
-        tonic::Code::InvalidArgument => Error::invalid("case_number", s.message().to_string()),
+        tonic::Code::InvalidArgument => {
+            let mut v = Violations::of_status(&s);
+            if v.is_empty() {
+                v.add("case_number", s.message().to_string());
+            }
+            Error::InvalidArgument(v)
+        }
         _ => Error::Unavailable(format!("the cases service did not answer: {}", s.message())),
     }
 }
@@ -80,5 +88,26 @@ impl CaseVerifier for RemoteCases {
         request.set_timeout(std::time::Duration::from_secs(5));
         let reply = client.lookup_case(request).await.map_err(from_status)?;
         Ok(verified(reply.into_inner()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fields(e: Error) -> Vec<String> {
+        match e {
+            Error::InvalidArgument(v) => v.as_slice().iter().map(|f| f.field.clone()).collect(),
+            other => panic!("expected invalid argument, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_bad_field_of_the_lookup_is_passed_on_under_its_name() {
+        let status: tonic::Status =
+            Error::invalid("query_code", "a query code is 8 characters").into();
+        assert_eq!(fields(from_status(status)), ["query_code"]);
+        let bare = tonic::Status::invalid_argument("bad number");
+        assert_eq!(fields(from_status(bare)), ["case_number"]);
     }
 }

@@ -509,6 +509,41 @@ fn submission_checks_who_submits_and_what() {
 }
 
 #[test]
+fn a_file_is_refused_under_the_names_of_the_upload() {
+    let mut bad = submission(promised_terms());
+    bad.materials[0].name = "长".repeat(super::intake::MAX_FILE_NAME_CHARS + 1);
+    bad.materials[1].content_type = "长".repeat(20_000);
+    match submit(bad, &clerk(), monday(), instant(monday())) {
+        Err(CaseError::Invalid(v)) => {
+            let fields: Vec<&str> = v.as_slice().iter().map(|f| f.field.as_str()).collect();
+            assert_eq!(
+                fields,
+                ["materials[0].file_name", "materials[1].content_type"]
+            );
+        }
+        other => panic!("expected invalid, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_supplement_notice_names_at_most_as_many_materials_as_an_item_lists() {
+    let case = submit_online(promised_terms(), &["m3"]);
+    let Command::RequestSupplement { items } = supplement("m1") else {
+        unreachable!()
+    };
+    let many = Command::RequestSupplement {
+        items: vec![items[0].clone(); super::intake::MAX_MATERIALS + 1],
+    };
+    match apply(&case, many, monday()) {
+        Err(CaseError::Invalid(v)) => {
+            assert_eq!(v.as_slice()[0].field, "items");
+            assert_eq!(v.as_slice()[0].description, "must hold at most 100 items");
+        }
+        other => panic!("expected invalid, got {other:?}"),
+    }
+}
+
+#[test]
 fn events_carry_no_id_number_or_phone() {
     let mut case = submitted();
     let mut events = Vec::new();

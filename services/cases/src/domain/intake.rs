@@ -33,7 +33,12 @@ pub const MAX_SUBMISSION_BYTES: u64 = uploads::CASE_MATERIALS.per_request as u64
 /// Longest file name of a material, in characters (what file systems keep).
 pub const MAX_FILE_NAME_CHARS: usize = 255;
 /// Longest media type (RFC 6838 allows 127 characters on each side of the slash).
-pub const MAX_CONTENT_TYPE_CHARS: usize = 255;
+pub const MAX_CONTENT_TYPE_CHARS: usize = uploads::MAX_MEDIA_TYPE_CHARS;
+/// Longest id a request names a material by (the catalog's ids are short codes).
+pub const MAX_MATERIAL_ID_CHARS: usize = 64;
+/// The most materials one request may give or name: as many as the catalog lets an item
+/// (or a bundle, shared) list.
+pub const MAX_MATERIALS: usize = 100;
 
 /// A new application, as the service has prepared it: ids and number allocated, files
 /// stored, the item version in force fetched from the catalog.
@@ -214,19 +219,7 @@ fn check_materials(terms: &ItemTerms, materials: &[NewMaterial], v: &mut Violati
                 format!("{} is given twice", m.material_id),
             );
         }
-        v.check(m.name.trim().is_empty(), at("name"), "must not be empty");
-        v.check(
-            m.name.chars().count() > MAX_FILE_NAME_CHARS || m.name.chars().any(char::is_control),
-            at("name"),
-            format!(
-                "must be at most {MAX_FILE_NAME_CHARS} characters, none of them control characters"
-            ),
-        );
-        v.check(
-            !is_media_type(&m.content_type),
-            at("content_type"),
-            "must be a media type such as application/pdf",
-        );
+        check_file(v, &at, &m.name, &m.content_type);
         check_file_size(v, at("content"), m.size_bytes);
         v.check(
             m.sha256.len() != 64
@@ -238,6 +231,25 @@ fn check_materials(terms: &ItemTerms, materials: &[NewMaterial], v: &mut Violati
             "must be 64 lowercase hex digits",
         );
     }
+}
+
+/// What a file must be whatever it is given for: a name a file system keeps and a media
+/// type a download can hand back. `at` names a field of the upload as the request does
+/// (`materials[0].file_name`, `shared_materials[1].content_type`).
+pub fn check_file(v: &mut Violations, at: &dyn Fn(&str) -> String, name: &str, content_type: &str) {
+    v.check(name.trim().is_empty(), at("file_name"), "must not be empty");
+    v.check(
+        name.chars().count() > MAX_FILE_NAME_CHARS || name.chars().any(char::is_control),
+        at("file_name"),
+        format!(
+            "must be at most {MAX_FILE_NAME_CHARS} characters, none of them control characters"
+        ),
+    );
+    v.check(
+        !uploads::is_media_type(content_type),
+        at("content_type"),
+        "must be a media type such as application/pdf",
+    );
 }
 
 /// The files of one request, each given as the field path of its content and its size:
@@ -272,23 +284,6 @@ fn check_total_size(v: &mut Violations, field: &str, total: u64) {
             MAX_SUBMISSION_BYTES >> 20
         ),
     );
-}
-
-/// `type/subtype` with an optional `; parameter`, in the token characters of RFC 6838: it
-/// is handed back as a Content-Type header when the file is downloaded.
-fn is_media_type(s: &str) -> bool {
-    let essence = s.split(';').next().unwrap_or_default().trim();
-    let token = |t: &str| {
-        !t.is_empty()
-            && t.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b"!#$&-^_.+".contains(&b))
-    };
-    s.len() <= MAX_CONTENT_TYPE_CHARS
-        && !s.bytes().any(|b| b.is_ascii_control())
-        && s.is_ascii()
-        && essence
-            .split_once('/')
-            .is_some_and(|(kind, sub)| token(kind) && token(sub))
 }
 
 /// A required free text: not blank, not endless.
@@ -436,6 +431,7 @@ impl Transition<'_> {
     /// was there at the first notice and should have been named then.
     pub fn request_supplement(&mut self, items: Vec<SupplementItem>) -> Result<(), CaseError> {
         let mut v = Violations::new();
+        v.check_items(items.len(), MAX_MATERIALS, "items");
         v.check(items.is_empty(), "items", "must name at least one material");
         let mut named = BTreeSet::new();
         for (i, item) in items.iter().enumerate() {
@@ -664,7 +660,7 @@ mod material_limits {
             name: "长".repeat(MAX_FILE_NAME_CHARS + 1),
             ..file("m1", 1)
         };
-        assert_eq!(problems(long_name), ["materials[0].name"]);
+        assert_eq!(problems(long_name), ["materials[0].file_name"]);
         for bad in [
             "",
             "pdf",

@@ -25,6 +25,8 @@ use super::terms::{SpecialProcedure, Stage};
 pub const MAX_DECLARED_DAYS: u32 = 250;
 /// The largest single fee, in fen (one hundred million yuan).
 pub const MAX_FEE_FEN: i64 = 10_000_000_000;
+/// The most fees one charge may list: as many as the catalog lets an item list.
+pub const MAX_FEES: usize = 50;
 
 impl Transition<'_> {
     fn require_no_open_suspension(&self) -> Result<(), CaseError> {
@@ -339,6 +341,7 @@ impl Transition<'_> {
     /// Charges every fee of the case at once (see the module's note on flags).
     pub fn charge_fees(&mut self, fees: Vec<FeeCharge>) -> Result<(), CaseError> {
         let mut v = Violations::new();
+        v.check_items(fees.len(), MAX_FEES, "fees");
         v.check(fees.is_empty(), "fees", "must charge at least one fee");
         for (i, fee) in fees.iter().enumerate() {
             if self.case.terms.fee_item(&fee.fee_id).is_none() {

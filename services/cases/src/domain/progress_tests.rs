@@ -321,6 +321,26 @@ fn fees_are_charged_against_fee_items_once_and_deviations_are_flagged() {
 }
 
 #[test]
+fn a_charge_lists_at_most_as_many_fees_as_an_item_may() {
+    let many = Command::ChargeFees {
+        fees: vec![
+            FeeCharge {
+                fee_id: "f1".into(),
+                amount_fen: 1_000,
+            };
+            super::progress::MAX_FEES + 1
+        ],
+    };
+    match apply(&in_review(), many, monday()) {
+        Err(CaseError::Invalid(v)) => {
+            assert_eq!(v.as_slice()[0].field, "fees");
+            assert_eq!(v.as_slice()[0].description, "must hold at most 50 items");
+        }
+        other => panic!("expected invalid, got {other:?}"),
+    }
+}
+
+#[test]
 fn a_fee_on_a_version_marked_free_is_recorded_and_flagged() {
     let mut terms = promised_terms();
     terms.free_of_charge = true;

@@ -10,13 +10,16 @@ use serde::{Deserialize, Serialize};
 use super::codes::{ItemId, RegionCode};
 use super::department::Directory;
 use super::error::CatalogError;
-use super::item::{ItemContent, ItemLevel};
+use super::item::{ItemContent, ItemLevel, MAX_NAME_CHARS, MAX_TEXT_CHARS};
 use super::version::{
     current_draft, is_cancelled, next_version_number, plan_cancel, succession, version_in_force,
     ItemVersion, Moment, VersionChange, VersionStatus,
 };
 
 const KIND: &str = "adjustment batch";
+
+/// The most entries of one batch: a city's yearly adjustment touches some hundreds of items.
+pub const MAX_ENTRIES: usize = 1000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -122,15 +125,22 @@ impl AdjustmentBatch {
     /// Every rule the batch breaks on its own (without the current catalog), paths under `batch.`.
     pub fn validate(&self, directory: &Directory) -> Violations {
         let mut v = Violations::new();
+        v.check_items(self.entries.len(), MAX_ENTRIES, "batch.entries");
         v.check(
             self.title.trim().is_empty(),
             "batch.title",
             "must not be empty",
         );
+        v.check_chars(&self.title, MAX_NAME_CHARS, "batch.title");
         v.check(
             self.policy_reference.trim().is_empty(),
             "batch.policy_reference",
             "must name the policy document",
+        );
+        v.check_chars(
+            &self.policy_reference,
+            MAX_NAME_CHARS,
+            "batch.policy_reference",
         );
         v.check(
             self.entries.is_empty(),
@@ -140,6 +150,7 @@ impl AdjustmentBatch {
         let mut first_entry: HashMap<&ItemId, usize> = HashMap::new();
         for (i, entry) in self.entries.iter().enumerate() {
             let at = format!("batch.entries[{i}]");
+            v.check_chars(&entry.note, MAX_TEXT_CHARS, format!("{at}.note"));
             let change = &entry.change;
             if let Some(first) = first_entry.get(change.item_id()) {
                 v.add(

@@ -96,6 +96,32 @@ fn well_formed_batch_has_no_violations() {
 }
 
 #[test]
+fn overlong_texts_and_too_many_entries_are_rejected_at_their_paths() {
+    let mut b = four_kinds();
+    b.title = "题".repeat(MAX_NAME_CHARS + 1);
+    b.policy_reference = "号".repeat(MAX_NAME_CHARS + 1);
+    b.entries[1].note = "注".repeat(MAX_TEXT_CHARS + 1);
+    let v = b.validate(&directory());
+    let fields: Vec<&str> = v.as_slice().iter().map(|f| f.field.as_str()).collect();
+    assert_eq!(
+        fields,
+        [
+            "batch.title",
+            "batch.policy_reference",
+            "batch.entries[1].note"
+        ]
+    );
+
+    let mut b = four_kinds();
+    let cancel = b.entries[1].clone();
+    b.entries = vec![cancel; MAX_ENTRIES + 1];
+    assert_eq!(
+        b.validate(&directory()).as_slice()[0].field,
+        "batch.entries"
+    );
+}
+
+#[test]
 fn batch_applies_every_kind_of_entry_from_its_effective_date() {
     let mut current = catalog();
     let plan = plan_apply(&four_kinds(), &current, &directory(), moment()).unwrap();

@@ -9,9 +9,15 @@ use serde::{Deserialize, Serialize};
 
 use super::codes::{DepartmentId, ItemId, RegionCode};
 use super::error::CatalogError;
-use super::item::MAX_LIMIT_DAYS;
+use super::item::{MAX_ID_CHARS, MAX_LIMIT_DAYS, MAX_NAME_CHARS, MAX_TEXT_CHARS};
 
 const KIND: &str = "bundle";
+
+/// The most stages of a bundle, items of a stage and shared materials: real bundles have a
+/// handful of stages of a few items each.
+pub const MAX_STAGES: usize = 20;
+pub const MAX_STAGE_ITEMS: usize = 50;
+pub const MAX_SHARED_MATERIALS: usize = 100;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -71,13 +77,22 @@ impl Bundle {
     /// Every rule the bundle breaks, paths under `bundle.`.
     pub fn validate(&self, department_of: DepartmentOf<'_>) -> Violations {
         let mut v = Violations::new();
+        v.check_items(self.stages.len(), MAX_STAGES, "bundle.stages");
+        v.check_items(
+            self.shared_materials.len(),
+            MAX_SHARED_MATERIALS,
+            "bundle.shared_materials",
+        );
         // The id names the bundle in every later call (publish, get, submit).
         v.check(self.id.trim().is_empty(), "bundle.id", "must not be empty");
+        v.check_chars(&self.id, MAX_ID_CHARS, "bundle.id");
         v.check(
             self.name.trim().is_empty(),
             "bundle.name",
             "must not be empty",
         );
+        v.check_chars(&self.name, MAX_NAME_CHARS, "bundle.name");
+        v.check_chars(&self.description, MAX_TEXT_CHARS, "bundle.description");
         v.check(
             self.promised_limit_days == 0 || self.promised_limit_days > MAX_LIMIT_DAYS,
             "bundle.promised_limit_days",
@@ -96,6 +111,12 @@ impl Bundle {
                 stage.name.trim().is_empty(),
                 format!("{at}.name"),
                 "must not be empty",
+            );
+            v.check_chars(&stage.name, MAX_NAME_CHARS, format!("{at}.name"));
+            v.check_items(
+                stage.item_ids.len(),
+                MAX_STAGE_ITEMS,
+                format!("{at}.item_ids"),
             );
             v.check(
                 stage.item_ids.is_empty(),
@@ -135,11 +156,13 @@ impl Bundle {
             } else if !seen.insert(material.id.as_str()) {
                 v.add(format!("{at}.id"), format!("{} is used twice", material.id));
             }
+            v.check_chars(&material.id, MAX_ID_CHARS, format!("{at}.id"));
             v.check(
                 material.name.trim().is_empty(),
                 format!("{at}.name"),
                 "must not be empty",
             );
+            v.check_chars(&material.name, MAX_NAME_CHARS, format!("{at}.name"));
         }
         v
     }
@@ -283,6 +306,29 @@ mod tests {
         let mut b = housing_bundle();
         b.shared_materials.push(b.shared_materials[0].clone());
         assert_eq!(fields(&b), ["bundle.shared_materials[1].id"]);
+    }
+
+    #[test]
+    fn overlong_names_and_too_many_stages_are_rejected_at_their_paths() {
+        let mut b = housing_bundle();
+        b.id = "b".repeat(MAX_ID_CHARS + 1);
+        b.description = "说".repeat(MAX_TEXT_CHARS + 1);
+        b.stages[0].name = "段".repeat(MAX_NAME_CHARS + 1);
+        b.shared_materials[0].name = "材".repeat(MAX_NAME_CHARS + 1);
+        assert_eq!(
+            fields(&b),
+            [
+                "bundle.id",
+                "bundle.description",
+                "bundle.stages[0].name",
+                "bundle.shared_materials[0].name"
+            ]
+        );
+
+        let mut b = housing_bundle();
+        let stage = b.stages[0].clone();
+        b.stages = vec![stage; MAX_STAGES + 1];
+        assert_eq!(fields(&b)[0], "bundle.stages");
     }
 
     #[test]

@@ -7,6 +7,10 @@ use onewindow_kit::error::Violations;
 use serde::{Deserialize, Serialize};
 
 use super::codes::{CreditCode, DepartmentId, RegionCode};
+use super::item::{MAX_ID_CHARS, MAX_LINE_CHARS, MAX_NAME_CHARS};
+
+/// The most offices a department keeps in the hall; real ones have a few.
+pub const MAX_OFFICES: usize = 50;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -89,11 +93,15 @@ impl Department {
 
     pub fn violations_at(&self, prefix: &str, directory: &Directory) -> Violations {
         let mut v = Violations::new();
+        v.check_items(self.offices.len(), MAX_OFFICES, format!("{prefix}.offices"));
         v.check(
             self.name.trim().is_empty(),
             format!("{prefix}.name"),
             "must not be empty",
         );
+        v.check_chars(&self.name, MAX_NAME_CHARS, format!("{prefix}.name"));
+        v.check_chars(&self.phone, MAX_LINE_CHARS, format!("{prefix}.phone"));
+        v.check_chars(&self.address, MAX_LINE_CHARS, format!("{prefix}.address"));
         v.check(
             !directory.has_region(&self.region_code),
             format!("{prefix}.region_code"),
@@ -108,11 +116,16 @@ impl Department {
             } else if !seen.insert(id) {
                 v.add(at("id"), format!("{id} is used twice"));
             }
+            v.check_chars(&office.id, MAX_ID_CHARS, at("id"));
             v.check(
                 office.name.trim().is_empty(),
                 at("name"),
                 "must not be empty",
             );
+            v.check_chars(&office.name, MAX_NAME_CHARS, at("name"));
+            v.check_chars(&office.window, MAX_LINE_CHARS, at("window"));
+            v.check_chars(&office.location, MAX_LINE_CHARS, at("location"));
+            v.check_chars(&office.phone, MAX_LINE_CHARS, at("phone"));
         }
         v
     }
@@ -210,6 +223,36 @@ mod tests {
                 "department.offices[2].name"
             ]
         );
+    }
+
+    #[test]
+    fn overlong_texts_and_too_many_offices_are_rejected_at_their_paths() {
+        let mut d = market_department();
+        d.address = "街".repeat(MAX_LINE_CHARS + 1);
+        d.offices[0].name = "室".repeat(MAX_NAME_CHARS + 1);
+        d.offices[0].location = "楼".repeat(MAX_LINE_CHARS + 1);
+        let v = d.validate(&directory());
+        let fields: Vec<&str> = v.as_slice().iter().map(|f| f.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            [
+                "department.address",
+                "department.offices[0].name",
+                "department.offices[0].location"
+            ]
+        );
+
+        let mut d = market_department();
+        d.offices = (0..=MAX_OFFICES)
+            .map(|i| Office {
+                id: format!("o{i}"),
+                ..d.offices[0].clone()
+            })
+            .collect();
+        let v = d.validate(&directory());
+        assert_eq!(v.as_slice().len(), 1);
+        assert_eq!(v.as_slice()[0].field, "department.offices");
+        assert_eq!(v.as_slice()[0].description, "must hold at most 50 items");
     }
 
     #[test]

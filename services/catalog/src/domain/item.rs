@@ -13,6 +13,20 @@ use super::department::Directory;
 pub const MAX_LIMIT_DAYS: u32 = 3650;
 pub const MAX_NAME_CHARS: usize = 200;
 pub const MAX_KEYWORD_CHARS: usize = 50;
+/// An id an author chooses (a material's, a fee's, an office's).
+pub const MAX_ID_CHARS: usize = 64;
+/// A line of the guide: a place, opening hours, a phone number.
+pub const MAX_LINE_CHARS: usize = 200;
+/// A paragraph of the guide: a condition, a step's or a material's description, a fee's basis.
+pub const MAX_TEXT_CHARS: usize = 2000;
+/// The most entries of an item's lists; real items list a handful of each.
+pub const MAX_LEGAL_BASES: usize = 50;
+pub const MAX_STEPS: usize = 10;
+pub const MAX_SPECIAL_PROCEDURES: usize = 10;
+pub const MAX_CONDITIONS: usize = 50;
+pub const MAX_MATERIALS: usize = 100;
+pub const MAX_FEES: usize = 50;
+pub const MAX_KEYWORDS: usize = 20;
 
 /// The ten kinds of administrative power, and public service.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -333,6 +347,7 @@ impl ItemContent {
     pub fn violations_at(&self, prefix: &str, id: &ItemId, directory: &Directory) -> Violations {
         let mut v = Violations::new();
         let field = |name: &str| format!("{prefix}.{name}");
+        self.check_sizes(&mut v, prefix);
 
         let name_chars = self.name.trim().chars().count();
         v.check(name_chars == 0, field("name"), "must not be empty");
@@ -370,6 +385,74 @@ impl ItemContent {
             );
         }
         v
+    }
+
+    /// How long the texts and how many the entries of the lists may be; lists first, so that
+    /// an over-long list is told before whatever its entries break.
+    fn check_sizes(&self, v: &mut Violations, prefix: &str) {
+        let field = |name: &str| format!("{prefix}.{name}");
+        for (name, len, max) in [
+            ("legal_basis", self.legal_basis.len(), MAX_LEGAL_BASES),
+            ("steps", self.steps.len(), MAX_STEPS),
+            (
+                "allowed_special_procedures",
+                self.allowed_special_procedures.len(),
+                MAX_SPECIAL_PROCEDURES,
+            ),
+            ("conditions", self.conditions.len(), MAX_CONDITIONS),
+            ("materials", self.materials.len(), MAX_MATERIALS),
+            ("fees", self.fees.len(), MAX_FEES),
+            ("keywords", self.keywords.len(), MAX_KEYWORDS),
+        ] {
+            v.check_items(len, max, field(name));
+        }
+        for (i, basis) in self.legal_basis.iter().enumerate() {
+            v.check_chars(
+                &basis.law,
+                MAX_NAME_CHARS,
+                field(&format!("legal_basis[{i}].law")),
+            );
+            v.check_chars(
+                &basis.article,
+                MAX_TEXT_CHARS,
+                field(&format!("legal_basis[{i}].article")),
+            );
+        }
+        for (i, step) in self.steps.iter().enumerate() {
+            v.check_chars(
+                &step.description,
+                MAX_TEXT_CHARS,
+                field(&format!("steps[{i}].description")),
+            );
+        }
+        for (i, condition) in self.conditions.iter().enumerate() {
+            v.check_chars(
+                condition,
+                MAX_TEXT_CHARS,
+                field(&format!("conditions[{i}]")),
+            );
+        }
+        for (i, material) in self.materials.iter().enumerate() {
+            let at = |name: &str| field(&format!("materials[{i}].{name}"));
+            v.check_chars(&material.id, MAX_ID_CHARS, at("id"));
+            v.check_chars(&material.name, MAX_NAME_CHARS, at("name"));
+            if let Some(shared) = &material.shared_material_id {
+                v.check_chars(shared, MAX_ID_CHARS, at("shared_material_id"));
+            }
+            v.check_chars(&material.description, MAX_TEXT_CHARS, at("description"));
+        }
+        for (i, fee) in self.fees.iter().enumerate() {
+            let at = |name: &str| field(&format!("fees[{i}].{name}"));
+            v.check_chars(&fee.id, MAX_ID_CHARS, at("id"));
+            v.check_chars(&fee.name, MAX_NAME_CHARS, at("name"));
+            v.check_chars(&fee.basis, MAX_TEXT_CHARS, at("basis"));
+        }
+        if let Some(office) = &self.office_id {
+            v.check_chars(office, MAX_ID_CHARS, field("office_id"));
+        }
+        v.check_chars(&self.place, MAX_LINE_CHARS, field("place"));
+        v.check_chars(&self.hours, MAX_LINE_CHARS, field("hours"));
+        v.check_chars(&self.phone, MAX_LINE_CHARS, field("phone"));
     }
 
     fn check_codes(&self, v: &mut Violations, prefix: &str, id: &ItemId) {

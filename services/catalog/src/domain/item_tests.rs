@@ -318,3 +318,44 @@ fn step_messages_name_the_stages_in_lowercase() {
         "review must not come after decide"
     );
 }
+
+#[test]
+fn overlong_texts_of_the_guide_are_rejected_at_their_paths() {
+    let long = "长".repeat(MAX_TEXT_CHARS + 1);
+    let mut c = licence_content();
+    c.legal_basis[0].law = "法".repeat(MAX_NAME_CHARS + 1);
+    c.steps[1].description = long.clone();
+    c.materials[0].name = "材".repeat(MAX_NAME_CHARS + 1);
+    c.place = "地".repeat(MAX_LINE_CHARS + 1);
+    c.conditions = vec!["条件".into(), long];
+    assert_eq!(
+        fields(&c),
+        [
+            "item.legal_basis[0].law",
+            "item.steps[1].description",
+            "item.conditions[1]",
+            "item.materials[0].name",
+            "item.place",
+        ]
+    );
+}
+
+#[test]
+fn an_overlong_office_id_is_rejected_for_its_length() {
+    let mut c = licence_content();
+    c.office_id = Some("o".repeat(MAX_ID_CHARS + 1));
+    let v = c.validate(&licence_id(), &directory());
+    assert_eq!(v.as_slice()[0].field, "item.office_id");
+    assert_eq!(v.as_slice()[0].description, "must be at most 64 characters");
+}
+
+#[test]
+fn a_list_beyond_its_maximum_is_named_before_its_entries() {
+    let mut c = licence_content();
+    let material = c.materials[0].clone();
+    c.materials = vec![material; MAX_MATERIALS + 1];
+    c.keywords = vec!["许可".into(); MAX_KEYWORDS + 1];
+    let found = fields(&c);
+    assert_eq!(found[..2], ["item.materials", "item.keywords"]);
+    assert!(found[2..].iter().all(|f| f.starts_with("item.materials[")));
+}

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use super::codes::ItemId;
 use super::department::Directory;
 use super::error::CatalogError;
-use super::item::ItemContent;
+use super::item::{ItemContent, MAX_TEXT_CHARS};
 
 const KIND: &str = "item";
 const VERSION_KIND: &str = "item version";
@@ -391,6 +391,12 @@ pub fn plan_cancel(
     }
     if reason.trim().is_empty() {
         return Err(CatalogError::invalid("reason", "must not be empty"));
+    }
+    if reason.chars().count() > MAX_TEXT_CHARS {
+        return Err(CatalogError::invalid(
+            "reason",
+            format!("must be at most {MAX_TEXT_CHARS} characters"),
+        ));
     }
     if effective_date < at.today {
         return Err(CatalogError::invalid(

@@ -393,6 +393,16 @@ fn cancelling_needs_a_reason_and_a_date_not_in_the_past() {
     let versions = one_published_one_draft();
     let err = plan_cancel(&licence_id(), &versions, date(2026, 7, 1), " ", moment()).unwrap_err();
     assert_eq!(invalid_field(err), "reason");
+    let endless = "因".repeat(crate::domain::item::MAX_TEXT_CHARS + 1);
+    let err = plan_cancel(
+        &licence_id(),
+        &versions,
+        date(2026, 7, 1),
+        &endless,
+        moment(),
+    )
+    .unwrap_err();
+    assert_eq!(invalid_field(err), "reason");
     let err = cancel(&versions, date(2026, 3, 1)).unwrap_err();
     assert_eq!(invalid_field(err), "effective_date");
 }

@@ -46,9 +46,16 @@ pub fn year_to_proto(
     }
 }
 
+/// The most special days of a year: one entry per day of a leap year.
+pub const MAX_SPECIAL_DAYS: usize = 366;
+
 /// A year's schedule from the contract; the calendar validates it further when set.
 pub fn year_from_proto(c: &pb::CalendarYear) -> Result<YearSchedule, Violations> {
     let mut v = Violations::new();
+    v.check_items(c.days.len(), MAX_SPECIAL_DAYS, "calendar.days");
+    if !v.is_empty() {
+        return Err(v);
+    }
     let mut holidays = BTreeMap::new();
     let mut makeup = BTreeMap::new();
     for (i, day) in c.days.iter().enumerate() {
@@ -85,5 +92,33 @@ pub fn year_from_proto(c: &pb::CalendarYear) -> Result<YearSchedule, Violations>
         Ok(schedule)
     } else {
         Err(v)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(date: &str) -> pb::SpecialDay {
+        pb::SpecialDay {
+            date: date.into(),
+            kind: pb::DayKind::Holiday.into(),
+            name: "元旦".into(),
+        }
+    }
+
+    #[test]
+    fn a_year_of_more_special_days_than_days_is_refused_at_the_list() {
+        let year = |days: Vec<pb::SpecialDay>| pb::CalendarYear {
+            region_code: "140200".into(),
+            year: 2026,
+            published: false,
+            days,
+            source: String::new(),
+        };
+        assert!(year_from_proto(&year(vec![day("2026-01-01")])).is_ok());
+        let v = year_from_proto(&year(vec![day("2026-01-01"); MAX_SPECIAL_DAYS + 1])).unwrap_err();
+        assert_eq!(v.as_slice().len(), 1);
+        assert_eq!(v.as_slice()[0].field, "calendar.days");
     }
 }

@@ -2,6 +2,7 @@
 //! supervision office wants known.
 
 use chrono::{DateTime, Utc};
+use onewindow_kit::codes::is_region_code;
 use onewindow_kit::error::Violations;
 use serde::{Deserialize, Serialize};
 
@@ -9,6 +10,9 @@ use super::error::SupervisionError;
 
 pub const MAX_TITLE_CHARS: usize = 200;
 pub const MAX_BODY_CHARS: usize = 10_000;
+/// Longest id a notice names (a warning, a violation), and a department's code.
+pub const MAX_ID_CHARS: usize = 64;
+pub const MAX_DEPARTMENT_ID_CHARS: usize = 32;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -69,6 +73,18 @@ impl Draft {
             "body",
             format!("must be at most {MAX_BODY_CHARS} characters"),
         );
+        v.check_chars(&self.warning_id, MAX_ID_CHARS, "warning_id");
+        v.check_chars(&self.violation_id, MAX_ID_CHARS, "violation_id");
+        v.check_chars(
+            &self.department_id,
+            MAX_DEPARTMENT_ID_CHARS,
+            "department_id",
+        );
+        v.check(
+            !self.region_code.is_empty() && !is_region_code(&self.region_code),
+            "region_code",
+            "must be a region code of 6 digits",
+        );
         match self.kind {
             None => v.add("kind", "must be card, violation or notice"),
             Some(BulletinKind::Card) => v.check(
@@ -92,6 +108,24 @@ impl Draft {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_notice_names_a_department_and_region_of_their_formats() {
+        let d = Draft {
+            kind: Some(BulletinKind::Notice),
+            title: "通报".into(),
+            body: "本月办件情况".into(),
+            warning_id: String::new(),
+            violation_id: String::new(),
+            department_id: "长".repeat(20_000),
+            region_code: "长".repeat(20_000),
+        };
+        let SupervisionError::Invalid(v) = d.validate().unwrap_err() else {
+            panic!("invalid expected")
+        };
+        let fields: Vec<&str> = v.as_slice().iter().map(|f| f.field.as_str()).collect();
+        assert_eq!(fields, ["department_id", "region_code"]);
+    }
 
     #[test]
     fn a_card_notice_must_name_its_warning() {

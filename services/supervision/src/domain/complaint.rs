@@ -17,6 +17,13 @@ use super::error::SupervisionError;
 const KIND: &str = "complaint";
 pub const MAX_CONTENT_CHARS: usize = 4000;
 pub const MAX_NOTE_CHARS: usize = 2000;
+/// Longest reference to what a complaint concerns (a case number, a department's code, a
+/// trading project's id): the other services' ids are short codes.
+pub const MAX_REFERENCE_CHARS: usize = 64;
+/// Longest complainant's name, phone number (with its dashes) and email address (RFC 5321).
+pub const MAX_NAME_CHARS: usize = 200;
+pub const MAX_PHONE_CHARS: usize = 20;
+pub const MAX_EMAIL_CHARS: usize = 254;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -190,8 +197,19 @@ impl Filing {
             "content",
             format!("must be at most {MAX_CONTENT_CHARS} characters"),
         );
+        let about = &self.concerning;
+        for (field, text) in [
+            ("case_number", &about.case_number),
+            ("department_id", &about.department_id),
+            ("trading_project_id", &about.trading_project_id),
+        ] {
+            v.check_chars(text, MAX_REFERENCE_CHARS, field);
+        }
         let c = &self.complainant;
         if !self.anonymous {
+            v.check_chars(&c.name, MAX_NAME_CHARS, "complainant.name");
+            v.check_chars(&c.phone, MAX_PHONE_CHARS, "complainant.phone");
+            v.check_chars(&c.email, MAX_EMAIL_CHARS, "complainant.email");
             v.check(
                 c.name.trim().is_empty(),
                 "complainant.name",

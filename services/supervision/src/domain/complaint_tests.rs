@@ -164,6 +164,29 @@ fn a_named_filing_needs_a_name_and_a_way_to_reach_them() {
 }
 
 #[test]
+fn what_a_filing_names_and_who_files_it_are_bounded() {
+    let long = "长".repeat(20_000);
+    let mut f = filing(false);
+    f.concerning.department_id = long.clone();
+    f.concerning.case_number = long.clone();
+    f.complainant.name = long;
+    f.complainant.phone = format!("1{}3800001234", "-".repeat(MAX_PHONE_CHARS));
+    let SupervisionError::Invalid(v) = f.validate().unwrap_err() else {
+        panic!("invalid expected")
+    };
+    let fields: Vec<&str> = v.as_slice().iter().map(|f| f.field.as_str()).collect();
+    assert_eq!(
+        fields,
+        [
+            "case_number",
+            "department_id",
+            "complainant.name",
+            "complainant.phone"
+        ]
+    );
+}
+
+#[test]
 fn secrets_are_compared_by_hash_ignoring_case() {
     let h = secret_hash("TS-2026-000001", "ABCD2345");
     assert!(same_hash(&h, &secret_hash("TS-2026-000001", "abcd2345")));

@@ -183,7 +183,9 @@ pub fn red_flags(
             .map(|b| b.price_fen)
             .min();
         if let Some(second) = second {
-            let gap = (second - price) as f64;
+            // The prices are the trading stream's: two of them may lie further apart than
+            // an i64 reaches.
+            let gap = second.abs_diff(price) as f64;
             if second > 0 && gap / second as f64 <= t.close_price_ratio {
                 flag(
                     WINNER_CLOSE_TO_SECOND,

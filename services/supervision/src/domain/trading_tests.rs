@@ -162,3 +162,13 @@ fn a_disabled_flag_stays_silent() {
     )
     .is_empty());
 }
+
+#[test]
+fn prices_at_the_ends_of_the_range_are_judged_without_overflow() {
+    // An award of i64::MIN fen against a second bid of 1 fen: the gap is beyond i64, and
+    // wrapped it would be negative, "within" any ratio.
+    let mut f = clean();
+    f.winning_price_fen = Some(i64::MIN);
+    f.bids[1].price_fen = 1;
+    assert!(!flags(&f, &history(1, 1)).contains(&WINNER_CLOSE_TO_SECOND));
+}

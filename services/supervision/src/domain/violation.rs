@@ -13,6 +13,8 @@ use super::terms::{EventRef, Severity, SubjectKind};
 const KIND: &str = "violation";
 /// Longest note, in characters.
 pub const MAX_NOTE_CHARS: usize = 2000;
+/// Longest assignee: a person's subject, which OpenID Connect bounds at 255 characters.
+pub const MAX_ASSIGNEE_CHARS: usize = 255;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -158,6 +160,7 @@ impl Violation {
             ViolationCommand::Assign { assignee, note } => {
                 let mut v = onewindow_kit::error::Violations::new();
                 v.check(assignee.trim().is_empty(), "assignee", "is required");
+                v.check_chars(&assignee, MAX_ASSIGNEE_CHARS, "assignee");
                 v.check(
                     note.chars().count() > MAX_NOTE_CHARS,
                     "note",
@@ -280,6 +283,24 @@ mod tests {
             e,
             SupervisionError::illegal(KIND, "v1", "resolved", "assign")
         );
+    }
+
+    #[test]
+    fn an_assignee_is_a_subject_of_bounded_length() {
+        let e = violation()
+            .decide(
+                ViolationCommand::Assign {
+                    assignee: "长".repeat(MAX_ASSIGNEE_CHARS + 1),
+                    note: String::new(),
+                },
+                "boss",
+                Utc::now(),
+            )
+            .unwrap_err();
+        let SupervisionError::Invalid(v) = e else {
+            panic!("invalid expected, got {e:?}")
+        };
+        assert_eq!(v.as_slice()[0].field, "assignee");
     }
 
     #[test]

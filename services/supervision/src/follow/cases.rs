@@ -2,13 +2,9 @@
 //! its watched deadlines, and whatever warnings, closures, violations and figures follow;
 //! bundle events keep the bundle's record and name the department that held it up.
 
-use onewindow_kit::consumer::BoxFuture;
 use onewindow_kit::db::Tx;
 use onewindow_kit::error::Error;
-use onewindow_proto::common::v1::Event;
 
-use super::case_events::{decode_bundle, decode_case};
-use super::Outcome;
 use crate::app::Core;
 use crate::domain::bundle::{BundleEvent, BundleRecord};
 use crate::domain::case::{CaseEvent, CaseFact, CaseRecord};
@@ -17,41 +13,7 @@ use crate::domain::SupervisionError;
 use crate::effects::{Effects, SYSTEM};
 use crate::store;
 
-pub(crate) fn apply<'a>(
-    core: &'a Core,
-    stream: &'a str,
-    tx: &'a mut Tx,
-    event: &'a Event,
-) -> BoxFuture<'a, Result<Outcome, Error>> {
-    Box::pin(async move {
-        match decode_case(stream, event) {
-            Ok(ev) => {
-                apply_case(core, tx, &ev).await?;
-                Ok(Outcome::Applied)
-            }
-            Err(reason) => Ok(Outcome::Unreadable(reason)),
-        }
-    })
-}
-
-pub(crate) fn apply_bundle<'a>(
-    core: &'a Core,
-    stream: &'a str,
-    tx: &'a mut Tx,
-    event: &'a Event,
-) -> BoxFuture<'a, Result<Outcome, Error>> {
-    Box::pin(async move {
-        match decode_bundle(stream, event) {
-            Ok(ev) => {
-                apply_bundle_event(core, tx, &ev).await?;
-                Ok(Outcome::Applied)
-            }
-            Err(reason) => Ok(Outcome::Unreadable(reason)),
-        }
-    })
-}
-
-async fn apply_case(core: &Core, tx: &mut Tx, ev: &CaseEvent) -> Result<(), Error> {
+pub(crate) async fn apply_case(core: &Core, tx: &mut Tx, ev: &CaseEvent) -> Result<(), Error> {
     let case_id = &ev.case.case_id;
     let mut record = store::cases::load_case(tx, case_id)
         .await?
@@ -127,7 +89,7 @@ async fn apply_case(core: &Core, tx: &mut Tx, ev: &CaseEvent) -> Result<(), Erro
     out.finish().await
 }
 
-async fn apply_bundle_event(core: &Core, tx: &mut Tx, ev: &BundleEvent) -> Result<(), Error> {
+pub(crate) async fn apply_bundle(core: &Core, tx: &mut Tx, ev: &BundleEvent) -> Result<(), Error> {
     let mut bundle = store::cases::load_bundle(tx, &ev.bundle_case_id)
         .await?
         .unwrap_or_else(|| BundleRecord::new(ev));

@@ -3,62 +3,85 @@
 
 use std::collections::BTreeMap;
 
+use chrono::NaiveDate;
 use onewindow_kit::calendar::YearSchedule;
-use onewindow_kit::consumer::BoxFuture;
 use onewindow_kit::db::Tx;
 use onewindow_kit::error::Error;
 use onewindow_proto::catalog::v1 as pb;
 use onewindow_proto::common::v1::{self as common, Event};
 
 use super::decode::{days, opt_date, payload, Decoded};
-use super::Outcome;
 use crate::app::Core;
 use crate::domain::catalog::ItemFacts;
 use crate::domain::terms::{parse_date, HandlerRole, Stage};
 use crate::rpc::convert::stage_from_proto;
 use crate::store;
 
-pub(crate) fn apply<'a>(
-    core: &'a Core,
-    _stream: &'a str,
-    tx: &'a mut Tx,
-    event: &'a Event,
-) -> BoxFuture<'a, Result<Outcome, Error>> {
-    Box::pin(async move {
-        let outcome = match event.kind.as_str() {
-            "catalog.item.published" => match item_facts(event) {
-                Ok(Some(item)) => {
-                    store::save_item(tx, &item).await?;
-                    Ok(())
-                }
-                Ok(None) => Ok(()),
-                Err(reason) => Err(reason),
-            },
-            "catalog.item.cancelled" => match cancelled(event) {
-                Ok((item_id, version, until)) => {
-                    if let Some(mut item) = store::item(tx, &item_id, version).await? {
-                        item.valid_until = Some(until);
-                        store::save_item(tx, &item).await?;
-                    }
-                    Ok(())
-                }
-                Err(reason) => Err(reason),
-            },
-            "catalog.calendar.changed" => match calendar_year(event) {
-                Ok((region, schedule)) => {
-                    store::save_calendar_year(tx, &region, &schedule).await?;
-                    core.set_calendar_year(&region, schedule);
-                    Ok(())
-                }
-                Err(reason) => Err(reason),
-            },
-            other => Err(format!("{other} is not a catalog event supervision reads")),
-        };
-        Ok(match outcome {
-            Ok(()) => Outcome::Applied,
-            Err(reason) => Outcome::Unreadable(reason),
-        })
-    })
+/// An event of the catalog stream, as far as supervision reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CatalogEvent {
+    /// The facts of a published version; None for a draft (never in force).
+    Published(Option<ItemFacts>),
+    /// A version no longer in force from `until`.
+    Cancelled {
+        item_id: String,
+        version: u32,
+        until: NaiveDate,
+    },
+    /// A region's working-day calendar for a year.
+    Calendar {
+        region_code: String,
+        schedule: YearSchedule,
+    },
+}
+
+/// One event of the catalog stream.
+pub(crate) fn decode_catalog(event: &Event) -> Decoded<CatalogEvent> {
+    match event.kind.as_str() {
+        "catalog.item.published" => item_facts(event).map(CatalogEvent::Published),
+        "catalog.item.cancelled" => {
+            let (item_id, version, until) = cancelled(event)?;
+            Ok(CatalogEvent::Cancelled {
+                item_id,
+                version,
+                until,
+            })
+        }
+        "catalog.calendar.changed" => {
+            let (region_code, schedule) = calendar_year(event)?;
+            Ok(CatalogEvent::Calendar {
+                region_code,
+                schedule,
+            })
+        }
+        other => Err(format!("{other} is not a catalog event supervision reads")),
+    }
+}
+
+pub(crate) async fn apply(core: &Core, tx: &mut Tx, event: CatalogEvent) -> Result<(), Error> {
+    match event {
+        CatalogEvent::Published(Some(item)) => store::save_item(tx, &item).await,
+        CatalogEvent::Published(None) => Ok(()),
+        CatalogEvent::Cancelled {
+            item_id,
+            version,
+            until,
+        } => {
+            if let Some(mut item) = store::item(tx, &item_id, version).await? {
+                item.valid_until = Some(until);
+                store::save_item(tx, &item).await?;
+            }
+            Ok(())
+        }
+        CatalogEvent::Calendar {
+            region_code,
+            schedule,
+        } => {
+            store::save_calendar_year(tx, &region_code, &schedule).await?;
+            core.set_calendar_year(&region_code, schedule);
+            Ok(())
+        }
+    }
 }
 
 fn role(r: i32) -> Option<HandlerRole> {
@@ -109,7 +132,7 @@ fn item_facts(event: &Event) -> Decoded<Option<ItemFacts>> {
     }))
 }
 
-fn cancelled(event: &Event) -> Decoded<(String, u32, chrono::NaiveDate)> {
+fn cancelled(event: &Event) -> Decoded<(String, u32, NaiveDate)> {
     let m: pb::ItemCancelled = payload(event, "onewindow.catalog.v1.ItemCancelled")?;
     let until = parse_date(&m.effective_date)
         .ok_or_else(|| format!("effective_date {:?} is not a date", m.effective_date))?;

@@ -5,15 +5,11 @@
 //! is publicized. Violations are unique per rule and subject, so judging again never
 //! records a flag twice.
 
-use onewindow_kit::consumer::BoxFuture;
 use onewindow_kit::db::Tx;
 use onewindow_kit::error::Error;
-use onewindow_proto::common::v1::Event;
 
-use super::decode::{event_date, evidence};
-use super::trading_events::{decode_trading, Kind, TradingEvent};
-use super::trading_record::ProjectRecord;
-use super::Outcome;
+use super::trading_events::TradingEvent;
+use super::trading_record::{ProjectRecord, Taken};
 use crate::app::Core;
 use crate::domain::terms::EventRef;
 use crate::domain::trading::{
@@ -24,24 +20,8 @@ use crate::domain::violation::Violation;
 use crate::effects::{Effects, SYSTEM};
 use crate::store;
 
-pub(crate) fn apply<'a>(
-    core: &'a Core,
-    stream: &'a str,
-    tx: &'a mut Tx,
-    event: &'a Event,
-) -> BoxFuture<'a, Result<Outcome, Error>> {
-    Box::pin(async move {
-        let (project_id, fact) = match decode_trading(event) {
-            Ok(decoded) => decoded,
-            Err(reason) => return Ok(Outcome::Unreadable(reason)),
-        };
-        let used = evidence(stream, event, event_date(event));
-        apply_fact(core, tx, &project_id, fact, used).await?;
-        Ok(Outcome::Applied)
-    })
-}
-
-async fn apply_fact(
+/// Applies one trading event of `project_id` to supervision's record of the project.
+pub(crate) async fn apply(
     core: &Core,
     tx: &mut Tx,
     project_id: &str,
@@ -49,53 +29,35 @@ async fn apply_fact(
     used: EventRef,
 ) -> Result<(), Error> {
     let loaded = store::trading::load_project(tx, project_id).await?;
-    let started = |kind: Kind| ProjectRecord::new(project_id, kind.method, kind.sale);
-    let mut record = match (loaded, &fact) {
-        (Some(r), _) => r,
-        (None, TradingEvent::Announced(a)) => started(Kind {
-            method: a.method,
-            sale: a.sale,
-        }),
-        // Following from the middle of a project's life: the opening and the award carry
-        // enough to judge their own rules.
-        (None, TradingEvent::Opened { kind, .. })
-        | (None, TradingEvent::AwardPublicized { kind, .. }) => started(*kind),
-        (None, _) => {
-            tracing::debug!(
-                project_id,
-                kind = %used.kind,
-                "trading event of a project not followed from its start"
-            );
-            return Ok(());
-        }
+    let Some(mut record) = loaded.or_else(|| ProjectRecord::start(project_id, &fact)) else {
+        tracing::debug!(
+            project_id,
+            kind = %used.kind,
+            "trading event of a project not followed from its start"
+        );
+        return Ok(());
     };
     record.evidence.push(used);
-    match fact {
-        TradingEvent::Announced(a) => record.announced(a),
-        TradingEvent::Amended { bid_deadline } => record.amended(bid_deadline),
-        TradingEvent::Opened {
-            bids, failed_lots, ..
-        } => record.opened(bids, failed_lots),
-        TradingEvent::Evaluated { ranked } => {
-            // Evaluated again after an upheld objection cancelled the award.
-            forget_awards(tx, &record).await?;
-            record.evaluated(&ranked);
-        }
-        TradingEvent::AwardPublicized { awards, .. } => record.awarded(awards),
-        TradingEvent::Failed => {
-            record.failed();
-            judge_failed_lots(core, tx, &record).await?;
-            return store::trading::forget_project(tx, project_id).await;
-        }
-        TradingEvent::Awarded => return store::trading::forget_project(tx, project_id).await,
-        TradingEvent::Cancelled => {
-            forget_awards(tx, &record).await?;
-            return store::trading::forget_project(tx, project_id).await;
-        }
+    // Evaluated again after an upheld objection cancelled the award, or cancelled whatever
+    // it had come to: the awards publicized before are void.
+    if matches!(
+        fact,
+        TradingEvent::Evaluated { .. } | TradingEvent::Cancelled
+    ) {
+        forget_awards(tx, &record).await?;
     }
-    judge(core, tx, &record).await?;
-    judge_failed_lots(core, tx, &record).await?;
-    store::trading::save_project(tx, &record).await
+    match record.take(fact) {
+        Taken::InProgress => {
+            judge(core, tx, &record).await?;
+            judge_failed_lots(core, tx, &record).await?;
+            store::trading::save_project(tx, &record).await
+        }
+        Taken::Failed => {
+            judge_failed_lots(core, tx, &record).await?;
+            store::trading::forget_project(tx, project_id).await
+        }
+        Taken::Ended => store::trading::forget_project(tx, project_id).await,
+    }
 }
 
 /// Takes the record's awards, void now, out of the owner's history.

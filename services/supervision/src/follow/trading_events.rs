@@ -10,8 +10,9 @@ use onewindow_proto::common::v1::Event;
 use onewindow_proto::prost_types::Timestamp;
 use onewindow_proto::trading::v1 as pb;
 
-use super::decode::{payload, Decoded};
+use super::decode::{event_date, evidence, payload, Decoded};
 use super::trading_record::{Announcement, RecordedAward, RecordedBid};
+use crate::domain::terms::EventRef;
 use crate::domain::trading::{Contact, Method};
 
 pub(crate) const ANNOUNCED: &str = "trading.project.announced";
@@ -25,14 +26,14 @@ pub(crate) const CANCELLED: &str = "trading.project.cancelled";
 
 /// How the trading method and category are known where a record starts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Kind {
+pub struct Kind {
     pub method: Method,
     pub sale: bool,
 }
 
 /// One trading event, as far as the red flags need it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum TradingEvent {
+pub enum TradingEvent {
     Announced(Announcement),
     Amended {
         bid_deadline: NaiveDate,
@@ -61,8 +62,16 @@ fn name(message: &str) -> String {
     format!("onewindow.trading.v1.{message}")
 }
 
-/// The project the event is about, and what it says.
-pub(crate) fn decode_trading(event: &Event) -> Decoded<(String, TradingEvent)> {
+/// The project the event is about, what it says, and the event as evidence.
+pub(crate) fn decode_trading(
+    stream: &str,
+    event: &Event,
+) -> Decoded<(String, TradingEvent, EventRef)> {
+    let (project_id, fact) = decode_fact(event)?;
+    Ok((project_id, fact, evidence(stream, event, event_date(event))))
+}
+
+fn decode_fact(event: &Event) -> Decoded<(String, TradingEvent)> {
     Ok(match event.kind.as_str() {
         ANNOUNCED => {
             let m: pb::ProjectAnnounced = payload(event, &name("ProjectAnnounced"))?;
@@ -154,7 +163,7 @@ fn announcement(p: &pb::Project, event: &Event) -> Decoded<Announcement> {
     let announced_on = match &periods.announced_at {
         Some(t) => civil_date(Some(t), "project.periods.announced_at")?,
         // Announced when the event happened, if the project does not say.
-        None => super::decode::event_date(event),
+        None => event_date(event),
     };
     let owner = p.owner.as_ref().ok_or("project.owner is missing")?;
     Ok(Announcement {

@@ -9,12 +9,13 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+use super::trading_events::{Kind, TradingEvent};
 use crate::domain::terms::EventRef;
 use crate::domain::trading::{Bid, Contact, Method, TradingFacts};
 
 /// What the announcement (or an amendment) says.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Announcement {
+pub struct Announcement {
     pub owner_id: String,
     pub region_code: String,
     pub method: Method,
@@ -25,7 +26,7 @@ pub(crate) struct Announcement {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) struct RecordedBid {
+pub struct RecordedBid {
     pub bid_id: String,
     pub lot_id: String,
     /// The bidder's unified social credit code.
@@ -59,15 +60,26 @@ impl RecordedBid {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) struct RecordedAward {
+pub struct RecordedAward {
     pub lot_id: String,
     pub bid_id: String,
     pub supplier_id: String,
     pub value_fen: i64,
 }
 
+/// What is left of a project once its record took an event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Taken {
+    /// Still in progress: judged by every rule its facts can answer, and kept.
+    InProgress,
+    /// Failed: its failed lots are judged once more, then it is forgotten.
+    Failed,
+    /// Awarded for good or cancelled: nothing more can raise a flag.
+    Ended,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) struct ProjectRecord {
+pub struct ProjectRecord {
     pub project_id: String,
     /// The owner's credit code; empty when the announcement was never seen.
     pub owner_id: String,
@@ -105,6 +117,41 @@ impl ProjectRecord {
             awards: Vec::new(),
             evidence: Vec::new(),
         }
+    }
+
+    /// The record a project not followed so far starts with: at its announcement, or, when
+    /// followed from the middle of its life, at the opening or the award, which carry
+    /// enough to judge their own rules. None for the events that cannot start one.
+    pub fn start(project_id: &str, fact: &TradingEvent) -> Option<ProjectRecord> {
+        let kind = match fact {
+            TradingEvent::Announced(a) => Kind {
+                method: a.method,
+                sale: a.sale,
+            },
+            TradingEvent::Opened { kind, .. } | TradingEvent::AwardPublicized { kind, .. } => *kind,
+            _ => return None,
+        };
+        Some(ProjectRecord::new(project_id, kind.method, kind.sale))
+    }
+
+    /// Takes what one event says into the record, and tells what is left of the project.
+    /// Awards an evaluation or a cancellation voids are the caller's to forget first.
+    pub fn take(&mut self, fact: TradingEvent) -> Taken {
+        match fact {
+            TradingEvent::Announced(a) => self.announced(a),
+            TradingEvent::Amended { bid_deadline } => self.amended(bid_deadline),
+            TradingEvent::Opened {
+                bids, failed_lots, ..
+            } => self.opened(bids, failed_lots),
+            TradingEvent::Evaluated { ranked } => self.evaluated(&ranked),
+            TradingEvent::AwardPublicized { awards, .. } => self.awarded(awards),
+            TradingEvent::Failed => {
+                self.failed();
+                return Taken::Failed;
+            }
+            TradingEvent::Awarded | TradingEvent::Cancelled => return Taken::Ended,
+        }
+        Taken::InProgress
     }
 
     pub fn announced(&mut self, a: Announcement) {

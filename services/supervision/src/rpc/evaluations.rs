@@ -12,7 +12,7 @@ use super::records::{
     dimension_from_proto, evaluation_to_proto, rating_from_proto, rectification_state_from_proto,
     rectification_to_proto,
 };
-use super::{invalid, status, Ctx, Page, Reader};
+use super::{invalid, region_code, status, Ctx, Page, Reader};
 use crate::domain::evaluation::{
     self, EvaluatedCase, Evaluation, Rating, Rectification, RectificationCommand,
 };
@@ -226,6 +226,7 @@ pub(super) async fn get_department_ratings(
     request: Request<pb::GetDepartmentRatingsRequest>,
 ) -> Result<Response<pb::GetDepartmentRatingsResponse>, Status> {
     let req = request.into_inner();
+    region_code(&req.region_code).map_err(status)?;
     let mut v = Violations::new();
     let from = optional_date(&req.from, "from", &mut v);
     let to = optional_date(&req.to, "to", &mut v);

@@ -15,6 +15,7 @@ use std::sync::Arc;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use onewindow_kit::auth::{principal, Principal, Role};
+use onewindow_kit::codes::is_region_code;
 use onewindow_kit::error::{Error, Violations};
 use onewindow_kit::unit_of_work::{Begin, UnitOfWork};
 use tonic::{Request, Response, Status};
@@ -83,6 +84,18 @@ impl Page {
     }
 }
 
+/// A region asked for in `region_code`: none (empty) or six digits (GB/T 2260).
+pub(crate) fn region_code(asked: &str) -> Result<(), Error> {
+    if asked.is_empty() || is_region_code(asked) {
+        Ok(())
+    } else {
+        Err(Error::invalid(
+            "region_code",
+            "must be a region code of 6 digits",
+        ))
+    }
+}
+
 /// What a caller may read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Reader {
@@ -122,8 +135,10 @@ impl Reader {
         }
     }
 
-    /// The region a list is narrowed to: what was asked, or the reader's own.
+    /// The region a list is narrowed to: what was asked, or the reader's own. A malformed
+    /// code is refused as such before it is compared with the reader's region.
     pub fn region(&self, asked: &str) -> Result<String, Error> {
+        region_code(asked)?;
         match self {
             Reader::All => Ok(asked.to_string()),
             Reader::Department(_, own) if asked.is_empty() || asked == own => Ok(own.clone()),
@@ -219,7 +234,23 @@ mod tests {
         assert_eq!(r.department("").unwrap(), "gsj");
         assert!(r.department("swj").is_err());
         assert_eq!(r.region("").unwrap(), "140200");
-        assert!(r.region("140212").is_err());
+        assert!(matches!(
+            r.region("140212"),
+            Err(Error::PermissionDenied(_))
+        ));
+        for malformed in ["1402", "14020a", &"长".repeat(20_000)] {
+            assert!(
+                matches!(
+                    Reader::All.region(malformed),
+                    Err(Error::InvalidArgument(_))
+                ),
+                "{malformed}"
+            );
+            assert!(matches!(
+                r.region(malformed),
+                Err(Error::InvalidArgument(_))
+            ));
+        }
         assert!(r.may_see_in("gsj", "140200"));
         assert!(!r.may_see_in("gsj", "140212"));
         let regionless = Principal {

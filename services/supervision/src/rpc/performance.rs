@@ -13,7 +13,7 @@ use tonic::{Request, Response, Status};
 use super::convert::{count, date, format_date, timestamp};
 use super::records::{bulletin_kind_from_proto, bulletin_to_proto, figures};
 use super::service::Streamed;
-use super::{invalid, status, Ctx, Page, Reader};
+use super::{invalid, region_code, status, Ctx, Page, Reader};
 use crate::app::Core;
 use crate::domain::bulletin::{Bulletin, BulletinKind, Draft};
 use crate::domain::performance::{rank, Counts};
@@ -306,6 +306,7 @@ pub(super) async fn watch_dashboard(
     request: Request<pb::WatchDashboardRequest>,
 ) -> Result<Response<Streamed<pb::Dashboard>>, Status> {
     let region = request.into_inner().region_code;
+    region_code(&region).map_err(status)?;
     let core = ctx.core.clone();
     let heartbeat = Duration::from_secs(core.settings.dashboard_heartbeat_secs);
     let stream = async_stream::try_stream! {

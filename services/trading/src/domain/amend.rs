@@ -8,7 +8,7 @@ use super::auction::AuctionStatus;
 use super::error::TradingError;
 use super::kinds::ProjectState;
 use super::machine::{AmendmentInput, DomainEvent};
-use super::project::{Amendment, Project};
+use super::project::{Amendment, Project, MAX_DESCRIPTION_CHARS};
 
 fn days(d: Duration) -> i64 {
     d.num_days()
@@ -77,6 +77,11 @@ pub(super) fn amend(
     input: AmendmentInput,
     now: DateTime<Utc>,
 ) -> Result<Vec<DomainEvent>, TradingError> {
+    if let Some(description) = &input.description {
+        let mut v = Violations::new();
+        v.check_chars(description, MAX_DESCRIPTION_CHARS, "description");
+        TradingError::check(v)?;
+    }
     if p.state == ProjectState::Draft {
         return edit_draft(p, input);
     }

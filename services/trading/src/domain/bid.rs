@@ -197,6 +197,12 @@ pub fn validate_submission(
             format!("documents[{i}].name"),
             "must be 1 to 200 characters",
         );
+        // Handed back as the Content-Type of the document's download; none means bytes.
+        v.check(
+            !d.media_type.is_empty() && !uploads::is_media_type(&d.media_type),
+            format!("documents[{i}].media_type"),
+            "must be a media type such as application/pdf",
+        );
         v.check(
             d.content.is_empty(),
             format!("documents[{i}].content"),
@@ -324,5 +330,29 @@ mod tests {
         assert!(!v.to_string().contains("10001"));
         let v = validate_submission(Some(&lot), Direction::Lower, 5, &[], &b.bidder);
         assert_eq!(v.as_slice()[0].field, "documents");
+    }
+
+    #[test]
+    fn a_documents_media_type_is_one_a_download_can_hand_back() {
+        let lot = Lot {
+            id: "1".into(),
+            title: "x".into(),
+            budget_fen: 100_00,
+            min_increment_fen: 0,
+            failed: false,
+        };
+        let mut b = sealed();
+        b.documents[0].media_type = String::new();
+        let v = validate_submission(Some(&lot), Direction::Lower, 5, &b.documents, &b.bidder);
+        assert!(v.is_empty(), "none is allowed: {v}");
+        for bad in [
+            "长".repeat(20_000),
+            "text/html\r\nx-evil: 1".into(),
+            "pdf".into(),
+        ] {
+            b.documents[0].media_type = bad;
+            let v = validate_submission(Some(&lot), Direction::Lower, 5, &b.documents, &b.bidder);
+            assert_eq!(v.as_slice()[0].field, "documents[0].media_type");
+        }
     }
 }

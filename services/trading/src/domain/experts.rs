@@ -13,9 +13,14 @@ use rand_chacha::ChaCha20Rng;
 use serde::{Deserialize, Serialize};
 
 use super::error::TradingError;
-use super::party::Party;
+use super::party::{Party, MAX_NAME_CHARS};
+use super::project::MAX_TITLE_CHARS;
 
 pub const EXPERT_KIND: &str = "expert";
+/// The most organizations an expert may declare a conflict of interest with, each by its
+/// unified social credit code.
+pub const MAX_CONFLICTS: usize = 100;
+const CREDIT_CODE_CHARS: usize = 18;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Expert {
@@ -48,11 +53,29 @@ impl Expert {
             format!("{prefix}.name"),
             "must not be empty",
         );
+        v.check_chars(&self.name, MAX_NAME_CHARS, format!("{prefix}.name"));
         v.check(
             self.specialty.trim().is_empty(),
             format!("{prefix}.specialty"),
             "must not be empty",
         );
+        v.check_chars(
+            &self.specialty,
+            MAX_TITLE_CHARS,
+            format!("{prefix}.specialty"),
+        );
+        v.check_items(
+            self.conflict_credit_codes.len(),
+            MAX_CONFLICTS,
+            format!("{prefix}.conflict_credit_codes"),
+        );
+        for (i, code) in self.conflict_credit_codes.iter().enumerate() {
+            v.check_chars(
+                code,
+                CREDIT_CODE_CHARS,
+                format!("{prefix}.conflict_credit_codes[{i}]"),
+            );
+        }
         let org = Party {
             name: self.organization.clone(),
             credit_code: self.organization_credit_code.clone(),
@@ -230,6 +253,30 @@ mod tests {
 
     fn now() -> DateTime<Utc> {
         DateTime::from_timestamp(1_790_000_000, 0).unwrap()
+    }
+
+    #[test]
+    fn an_experts_texts_and_declared_conflicts_are_bounded() {
+        let mut e = expert(1, "医疗设备", "1");
+        e.name = "专".repeat(MAX_NAME_CHARS + 1);
+        e.specialty = "医".repeat(MAX_TITLE_CHARS + 1);
+        e.conflict_credit_codes = vec!["9".repeat(19)];
+        let v = e.validate("expert");
+        let fields: Vec<&str> = v.as_slice().iter().map(|f| f.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            [
+                "expert.name",
+                "expert.specialty",
+                "expert.conflict_credit_codes[0]"
+            ]
+        );
+        e = expert(1, "医疗设备", "1");
+        e.conflict_credit_codes = vec![e.organization_credit_code.clone(); MAX_CONFLICTS + 1];
+        assert_eq!(
+            e.validate("expert").as_slice()[0].field,
+            "expert.conflict_credit_codes"
+        );
     }
 
     #[test]

@@ -75,6 +75,35 @@ fn a_material_amendment_near_the_deadline_extends_it_and_the_opening() {
 }
 
 #[test]
+fn a_project_s_texts_are_bounded_at_creation_and_amendment() {
+    let mut draft = tender_draft();
+    draft.description = "述".repeat(project::MAX_DESCRIPTION_CHARS + 1);
+    draft.lots[0].title = "标".repeat(project::MAX_TITLE_CHARS + 1);
+    draft.evaluation.expert_specialty = "专".repeat(project::MAX_TITLE_CHARS + 1);
+    let v = draft.validate("project");
+    let fields: Vec<&str> = v.as_slice().iter().map(|f| f.field.as_str()).collect();
+    assert_eq!(
+        fields,
+        [
+            "project.description",
+            "project.lots[0].title",
+            "project.evaluation.expert_specialty"
+        ]
+    );
+
+    let (p, _) = tender_in(ProjectState::Bidding);
+    let amend = Command::Amend(AmendmentInput {
+        summary: "补充技术参数".into(),
+        description: Some("述".repeat(project::MAX_DESCRIPTION_CHARS + 1)),
+        ..Default::default()
+    });
+    match decide(&p, amend, p.periods.bid_deadline - Duration::days(5)) {
+        Err(TradingError::Invalid(v)) => assert_eq!(v.as_slice()[0].field, "description"),
+        other => panic!("expected invalid, got {other:?}"),
+    }
+}
+
+#[test]
 fn a_bid_at_or_after_the_deadline_is_refused() {
     let (p, _) = tender_in(ProjectState::Bidding);
     let deadline = p.periods.bid_deadline;

@@ -8,7 +8,7 @@ use super::error::TradingError;
 use super::kinds::{rules, ProjectState as S};
 use super::machine::DomainEvent;
 use super::party::Party;
-use super::project::Project;
+use super::project::{Project, MAX_TITLE_CHARS};
 
 pub(super) fn close_auction(p: &mut Project, a: &AuctionStatus) -> DomainEvent {
     let winner = a
@@ -114,6 +114,7 @@ pub(super) fn record_contract(
     let mut v = onewindow_kit::error::Violations::new();
     let title = title.trim().to_string();
     v.check(title.is_empty(), "title", "must not be empty");
+    v.check_chars(&title, MAX_TITLE_CHARS, "title");
     v.check(value_fen <= 0, "value_fen", "must be positive");
     TradingError::check(v)?;
     let id = format!("c{}", p.contracts.len() + 1);

@@ -4,6 +4,10 @@ use onewindow_kit::codes::{credit_char_value, credit_check_char};
 use onewindow_kit::error::Violations;
 use serde::{Deserialize, Serialize};
 
+/// Longest name (the party's, its contact person's) and address, in characters.
+pub const MAX_NAME_CHARS: usize = 200;
+pub const MAX_ADDRESS_CHARS: usize = 200;
+
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Party {
     pub name: String,
@@ -25,11 +29,7 @@ impl Party {
             format!("{prefix}.name"),
             "must not be empty",
         );
-        v.check(
-            self.name.chars().count() > 200,
-            format!("{prefix}.name"),
-            "must be at most 200 characters",
-        );
+        v.check_chars(&self.name, MAX_NAME_CHARS, format!("{prefix}.name"));
         if let Err(e) = check_credit_code(&self.credit_code) {
             v.add(format!("{prefix}.credit_code"), e);
         }
@@ -45,6 +45,16 @@ impl Party {
                 "must not be empty",
             );
         }
+        v.check_chars(
+            &self.contact_name,
+            MAX_NAME_CHARS,
+            format!("{prefix}.contact_name"),
+        );
+        v.check_chars(
+            &self.address,
+            MAX_ADDRESS_CHARS,
+            format!("{prefix}.address"),
+        );
         let phone_ok = self.contact_phone.len() <= 20
             && self
                 .contact_phone
@@ -169,5 +179,19 @@ mod tests {
         let v = p.validate("bidder", true);
         let fields: Vec<&str> = v.as_slice().iter().map(|f| f.field.as_str()).collect();
         assert_eq!(fields, ["bidder.contact_name", "bidder.contact_phone"]);
+    }
+
+    #[test]
+    fn a_partys_names_and_address_are_bounded() {
+        let p = Party {
+            name: "公".repeat(MAX_NAME_CHARS),
+            credit_code: credit_code("91140200MA0K12345"),
+            contact_name: "王".repeat(MAX_NAME_CHARS + 1),
+            contact_phone: "13812345678".into(),
+            address: "街".repeat(MAX_ADDRESS_CHARS + 1),
+        };
+        let v = p.validate("owner", true);
+        let fields: Vec<&str> = v.as_slice().iter().map(|f| f.field.as_str()).collect();
+        assert_eq!(fields, ["owner.contact_name", "owner.address"]);
     }
 }

@@ -16,6 +16,10 @@ use super::party::Party;
 
 pub const KIND: &str = "project";
 const MAX_LOTS: usize = 50;
+/// Longest title (a project's, a lot's) and specialty, and longest description, in
+/// characters.
+pub const MAX_TITLE_CHARS: usize = 200;
+pub const MAX_DESCRIPTION_CHARS: usize = 10_000;
 const DEFAULT_PANEL: u32 = 5;
 const DEFAULT_EXTENSION_MINUTES: u32 = 5;
 
@@ -126,11 +130,8 @@ impl ProjectDraft {
             f("title"),
             "must not be empty",
         );
-        v.check(
-            self.title.chars().count() > 200,
-            f("title"),
-            "must be at most 200 characters",
-        );
+        v.check_chars(&self.title, MAX_TITLE_CHARS, f("title"));
+        v.check_chars(&self.description, MAX_DESCRIPTION_CHARS, f("description"));
         v.check(
             !self.category.allows(self.method),
             f("method"),
@@ -202,6 +203,7 @@ impl ProjectDraft {
                 format!("{p}.title"),
                 "must not be empty",
             );
+            v.check_chars(&lot.title, MAX_TITLE_CHARS, format!("{p}.title"));
             v.check(
                 lot.budget_fen <= 0,
                 format!("{p}.budget_fen"),
@@ -266,6 +268,7 @@ impl ProjectDraft {
             f("expert_specialty"),
             "must name the specialty the panel is drawn from",
         );
+        v.check_chars(&e.expert_specialty, MAX_TITLE_CHARS, f("expert_specialty"));
         v.check(
             e.panel_size != 0 && (e.panel_size < 3 || e.panel_size % 2 != 1 || e.panel_size > 25),
             f("panel_size"),

@@ -7,6 +7,7 @@ use super::cases::applicant_to_proto;
 use super::tests::{bundle_terms, ids, paths, upload};
 use super::*;
 use crate::domain::fixtures::*;
+use crate::domain::intake::MAX_MATERIALS;
 use crate::domain::{submit, BundleState, CaseNumber, CaseState, Channel, Stage, Submission};
 
 fn shared(id: &str, content: &[u8]) -> pb::SharedMaterialUpload {
@@ -112,6 +113,32 @@ fn a_bundle_submission_reports_every_bad_field() {
             "item_materials[1].materials[0].material_id",
         ]
     );
+}
+
+#[test]
+fn a_bundle_submission_names_its_own_paths_for_files_and_lists() {
+    let long = "长".repeat(20_000);
+    let mut req = bundle_request();
+    req.shared_materials[0].file_name = long.clone();
+    req.shared_materials[0].shared_material_id = long.clone();
+    req.item_materials[0].materials[0].content_type = long.clone();
+    req.item_materials[0].materials[0].material_id = long;
+    let v = bundle_submission_from_proto(req, ids()).unwrap_err();
+    assert_eq!(
+        paths(&v),
+        [
+            "shared_materials[0].file_name",
+            "item_materials[0].materials[0].content_type",
+            "shared_materials[0].shared_material_id",
+            "item_materials[0].materials[0].material_id",
+        ]
+    );
+
+    let mut req = bundle_request();
+    req.shared_materials = vec![req.shared_materials[0].clone(); MAX_MATERIALS + 1];
+    req.item_materials = vec![req.item_materials[0].clone(); MAX_BUNDLE_ITEMS + 1];
+    let v = bundle_submission_from_proto(req, ids()).unwrap_err();
+    assert_eq!(paths(&v)[..2], ["shared_materials", "item_materials"]);
 }
 
 #[test]

@@ -12,7 +12,7 @@ use onewindow_proto::cases::v1 as pb;
 use sha2::{Digest, Sha256};
 
 use super::{applicant_from_proto, case_target, finish, non_empty, required_text, CaseCommand};
-use crate::domain::intake::check_file_sizes;
+use crate::domain::intake::{check_file, check_file_sizes, MAX_MATERIALS, MAX_MATERIAL_ID_CHARS};
 use crate::domain::{Applicant, BundleTerms, Command, ItemTerms, NewMaterial};
 
 /// A file as uploaded: what the case records of it, and its content for the store.
@@ -61,7 +61,9 @@ fn material_file(
     v: &mut Violations,
     new_id: &mut impl FnMut() -> String,
 ) -> Option<MaterialFile> {
-    let material_id = required_text(&m.material_id, &format!("{at}.material_id"), v)?;
+    let field = format!("{at}.material_id");
+    v.check_chars(&m.material_id, MAX_MATERIAL_ID_CHARS, field.as_str());
+    let material_id = required_text(&m.material_id, &field, v)?;
     Some(MaterialFile {
         material: NewMaterial {
             id: new_id(),
@@ -82,6 +84,7 @@ fn material_files(
     v: &mut Violations,
     new_id: &mut impl FnMut() -> String,
 ) -> Option<Vec<MaterialFile>> {
+    v.check_items(uploads.len(), MAX_MATERIALS, prefix);
     let files: Vec<Option<MaterialFile>> = uploads
         .into_iter()
         .enumerate()
@@ -159,6 +162,10 @@ pub struct ItemFiles {
     pub files: Vec<MaterialFile>,
 }
 
+/// The most items a bundle's submission may give files for: the items of its first stage,
+/// which the catalog limits to 50.
+pub const MAX_BUNDLE_ITEMS: usize = 50;
+
 /// A bundle's submission as the request gives it. The service fetches the bundle, submits
 /// one child case per item of its first stage (each with [`BundleApplication::materials_for`])
 /// and starts the bundle case with them.
@@ -175,8 +182,27 @@ pub fn bundle_submission_from_proto(
     mut new_id: impl FnMut() -> String,
 ) -> Result<BundleApplication, Violations> {
     let mut v = Violations::new();
+    v.check_items(
+        req.shared_materials.len(),
+        MAX_MATERIALS,
+        "shared_materials",
+    );
+    v.check_items(req.item_materials.len(), MAX_BUNDLE_ITEMS, "item_materials");
     let bundle_id = required_text(&req.bundle_id, "bundle_id", &mut v);
     let applicant = applicant_from_proto(req.applicant.as_ref(), "applicant", &mut v);
+    // The children see their files under their own paths (`materials[0]`), a shared one
+    // under each material that takes it: what a file must be is checked here, where the
+    // request's paths are known.
+    for (i, s) in req.shared_materials.iter().enumerate() {
+        let at = |f: &str| format!("shared_materials[{i}].{f}");
+        check_file(&mut v, &at, &s.file_name, &s.content_type);
+    }
+    for (i, im) in req.item_materials.iter().enumerate() {
+        for (j, m) in im.materials.iter().enumerate() {
+            let at = |f: &str| format!("item_materials[{i}].materials[{j}].{f}");
+            check_file(&mut v, &at, &m.file_name, &m.content_type);
+        }
+    }
     // The children see their own files only: the bundle's are limited here, as one request.
     let mut sizes: Vec<(String, u64)> = req
         .shared_materials
@@ -205,6 +231,7 @@ pub fn bundle_submission_from_proto(
         .enumerate()
         .map(|(i, s)| {
             let field = format!("shared_materials[{i}].shared_material_id");
+            v.check_chars(&s.shared_material_id, MAX_MATERIAL_ID_CHARS, field.as_str());
             let id = required_text(&s.shared_material_id, &field, &mut v)?;
             if !seen.insert(id.clone()) {
                 v.add(field, format!("{id} is given twice"));
