@@ -114,8 +114,9 @@ impl From<SupervisionError> for Error {
                 expected,
                 actual,
             },
-            // Dates come from events and the clock; one the calendar refuses is a defect.
-            SupervisionError::Calendar(e) => Error::internal(e),
+            // A date the calendar cannot reckon with (outside its years, a span too long)
+            // came from outside: a request's or an event's fact, not a defect in here.
+            SupervisionError::Calendar(e) => Error::invalid("date", e.to_string()),
         }
     }
 }

@@ -129,7 +129,39 @@ impl Router {
 impl Handler for Router {
     fn apply<'a>(&'a self, tx: &'a mut Tx, event: &'a Event) -> BoxFuture<'a, Result<(), Error>> {
         Box::pin(async move {
-            let core = &self.core;
+            // What the event begins is undone on its own if its facts turn out unusable.
+            sqlx::query("SAVEPOINT follow_event")
+                .execute(&mut **tx)
+                .await?;
+            let applied = self.apply_decoded(tx, event).await;
+            match applied {
+                // Readable, yet facts the domain cannot reckon with (a date outside the
+                // calendar): like an unreadable event, kept aside rather than retried for
+                // ever in front of the rest of the stream.
+                Err(Error::InvalidArgument(v)) => {
+                    sqlx::query("ROLLBACK TO SAVEPOINT follow_event")
+                        .execute(&mut **tx)
+                        .await?;
+                    let reason = v.to_string();
+                    tracing::warn!(stream = %self.stream, seq = event.seq, kind = %event.kind, reason = %reason, "event with unusable facts kept aside");
+                    store::save_unreadable(tx, &self.stream, event.seq, &event.kind, &reason).await
+                }
+                Ok(()) => {
+                    sqlx::query("RELEASE SAVEPOINT follow_event")
+                        .execute(&mut **tx)
+                        .await?;
+                    Ok(())
+                }
+                Err(e) => Err(e),
+            }
+        })
+    }
+}
+
+impl Router {
+    async fn apply_decoded(&self, tx: &mut Tx, event: &Event) -> Result<(), Error> {
+        let core = &self.core;
+        {
             match decode_event(&self.stream, event) {
                 Ok(Some(Followed::Case(ev))) => cases::apply_case(core, tx, &ev).await,
                 Ok(Some(Followed::Bundle(ev))) => cases::apply_bundle(core, tx, &ev).await,
@@ -149,7 +181,7 @@ impl Handler for Router {
                     store::save_unreadable(tx, &self.stream, event.seq, &event.kind, &reason).await
                 }
             }
-        })
+        }
     }
 }
 

@@ -475,6 +475,34 @@ async fn an_unreadable_event_is_kept_aside_and_the_stream_goes_on() {
 }
 
 #[tokio::test]
+async fn an_event_whose_dates_the_calendar_refuses_is_kept_aside_and_the_stream_goes_on() {
+    let t = TestSupervision::on_sqlite().await;
+    let mut odd = Story::new(&t, 82);
+    odd.submitted(day(3, 2)).await;
+    // Readable, but dated before the years any calendar reckons with.
+    let long_ago = |d| chrono::NaiveDate::from_ymd_opt(1899, 12, d).unwrap();
+    odd.accepted(long_ago(1), long_ago(20), long_ago(10), false)
+        .await;
+    // Its deadlines are reckoned with at the case's next event: that one cannot be applied.
+    odd.refused(day(3, 3), "材料不全", "《行政许可法》第三十二条")
+        .await;
+    let mut s = Story::new(&t, 83);
+    s.submitted(day(3, 2)).await;
+    s.refused(day(3, 3), "", "").await;
+    s.settle().await;
+    assert_eq!(
+        rules_of(&t, "case-83").await,
+        ["intake_refused_without_basis"]
+    );
+    assert_eq!(
+        onewindow_supervision::store::unreadable_count(&t.db.db)
+            .await
+            .unwrap(),
+        1
+    );
+}
+
+#[tokio::test]
 async fn the_rules_are_public_with_their_severity() {
     let mut t = TestSupervision::on_sqlite().await;
     let rules = t
