@@ -136,20 +136,26 @@ impl CaseRpc {
         .map_err(status)
     }
 
-    async fn calendar(&self, region: &str) -> Result<Calendar, Status> {
-        store::calendar(&self.cases.db, region)
-            .await
-            .map_err(status)
+    /// The region's calendar, read in the command's own transaction (never a second
+    /// connection while this one holds locks).
+    async fn calendar(uow: &mut UnitOfWork, region: &str) -> Result<Calendar, Status> {
+        store::calendar_in(uow.tx(), region).await.map_err(status)
     }
 
     async fn respond(
         &self,
-        uow: UnitOfWork,
+        mut uow: UnitOfWork,
         case: &Case,
         actor: &Actor,
         query_code: Option<&QueryCode>,
     ) -> Result<Response<pb::Case>, Status> {
-        let (shown, standing) = self.present(case).await?;
+        let calendar = Self::calendar(&mut uow, &case.terms.region_code).await?;
+        let (shown, standing) = super::service::present(
+            case,
+            self.cases.clock.today(),
+            &calendar,
+            self.cases.warning_days,
+        )?;
         let mut out = case_to_proto(
             &shown,
             CaseView::of(actor, case),
@@ -270,7 +276,7 @@ impl CaseRpc {
             .await
             .map_err(status)?
             .ok_or_else(|| status(Error::not_found("case", &c.case_id)))?;
-        let calendar = self.calendar(&case.terms.region_code).await?;
+        let calendar = Self::calendar(uow, &case.terms.region_code).await?;
         let today = self.cases.clock.today();
         let (next, events) = decide(
             &case,
@@ -440,7 +446,7 @@ impl CaseRpc {
             return Err(invalid(v));
         }
         let today = self.cases.clock.today();
-        let calendar = self.calendar(&terms.region_code).await?;
+        let calendar = Self::calendar(&mut uow, &terms.region_code).await?;
         let channel = if actor.has(Role::Clerk) {
             Channel::Window
         } else {

@@ -103,13 +103,27 @@ pub async fn save_calendar_year(
 /// A region's calendar: the official national one, national years the catalog published,
 /// then the region's own years.
 pub async fn calendar(db: &Db, region_code: &str) -> Result<Calendar, Error> {
+    calendar_with(db.reader(), region_code).await
+}
+
+/// The region's calendar read in `tx`. A command that holds a transaction reads through it:
+/// asking the pool for a second connection could wait for ever once every connection is
+/// held by a command waiting for a row this one has locked.
+pub async fn calendar_in(tx: &mut Tx, region_code: &str) -> Result<Calendar, Error> {
+    calendar_with(&mut **tx, region_code).await
+}
+
+async fn calendar_with<'e, E>(executor: E, region_code: &str) -> Result<Calendar, Error>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
     let rows = sqlx::query(
         "SELECT region_code, body FROM cs_calendar_year WHERE region_code = $1 OR region_code = $2 \
          ORDER BY CASE WHEN region_code = $2 THEN 0 ELSE 1 END, year",
     )
     .bind(region_code)
     .bind(NATIONAL)
-    .fetch_all(db.reader())
+    .fetch_all(executor)
     .await?;
     let mut calendar = Calendar::official();
     for row in rows {

@@ -186,7 +186,7 @@ pub(super) async fn publish_bulletin(
     // A notice of a card or a violation concerns whom the card or violation concerns.
     let (department_id, region_code) = match kind {
         BulletinKind::Card => {
-            let w = store::warnings::get(&ctx.core.db, &draft.warning_id)
+            let w = store::warnings::get_in(uow.tx(), &draft.warning_id)
                 .await
                 .map_err(status)?
                 .ok_or_else(|| status(Error::not_found("warning", &draft.warning_id)))?;

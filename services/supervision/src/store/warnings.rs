@@ -121,9 +121,22 @@ pub async fn close(
 }
 
 pub async fn get(db: &Db, id: &str) -> Result<Option<Warning>, Error> {
+    get_with(db.reader(), id).await
+}
+
+/// The warning read in a command's own transaction (never a second connection while the
+/// transaction holds one).
+pub async fn get_in(tx: &mut Tx, id: &str) -> Result<Option<Warning>, Error> {
+    get_with(&mut **tx, id).await
+}
+
+async fn get_with<'e, E>(executor: E, id: &str) -> Result<Option<Warning>, Error>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
     let row = sqlx::query(&format!("SELECT {COLUMNS} FROM sup_warning WHERE id = $1"))
         .bind(id)
-        .fetch_optional(db.reader())
+        .fetch_optional(executor)
         .await?;
     row.as_ref().map(row_to_warning).transpose()
 }
