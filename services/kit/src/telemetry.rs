@@ -36,8 +36,8 @@ pub fn init(settings: &TelemetrySettings) -> Result<Telemetry, Error> {
 }
 
 /// The tracer provider `settings` ask for. With an OTLP endpoint, spans are recorded and
-/// exported in batches. Without one nothing would ever read a recorded span, so none is
-/// recorded (the sampler drops them all): spans still get their trace and span ids, which
+/// exported in batches. Without one nothing would ever read a recorded span, so the traces
+/// this process starts are not recorded: their spans still get trace and span ids, which
 /// travel in metadata and events and mark the log lines, at a fraction of the cost.
 pub fn provider(settings: &TelemetrySettings) -> Result<SdkTracerProvider, Error> {
     let mut builder = SdkTracerProvider::builder().with_resource(
@@ -55,7 +55,12 @@ pub fn provider(settings: &TelemetrySettings) -> Result<SdkTracerProvider, Error
                 .map_err(|e| Error::invalid("telemetry.otlp_endpoint", e.to_string()))?;
             builder = builder.with_batch_exporter(exporter);
         }
-        None => builder = builder.with_sampler(opentelemetry_sdk::trace::Sampler::AlwaysOff),
+        // A trace another process sampled stays sampled through this one (its spans are
+        // recorded and dropped here, but the decision travels on to processes that export).
+        None => {
+            use opentelemetry_sdk::trace::Sampler;
+            builder = builder.with_sampler(Sampler::ParentBased(Box::new(Sampler::AlwaysOff)));
+        }
     }
     Ok(builder.build())
 }
