@@ -5,8 +5,8 @@
 
 use std::sync::Arc;
 
-use onewindow_kit::db::Db;
-use onewindow_suite::authz::{call, matrix, prepare, Expect, Row, World, COLUMNS};
+use onewindow_suite::authz::world::effects;
+use onewindow_suite::authz::{call, matrix, prepare, Row, World};
 use prost_reflect::{Kind, MessageDescriptor};
 use serde_json::Value as Json;
 use tokio::task::JoinSet;
@@ -14,39 +14,6 @@ use tonic::Code;
 
 /// How many copies of a request arrive at once.
 const COPIES: usize = 8;
-
-/// The database of the service that serves `rpc`.
-fn db_of<'a>(world: &'a World, rpc: &str) -> &'a Db {
-    match rpc.split('.').nth(1) {
-        Some("catalog") => &world.catalog_db,
-        Some("cases") => &world.cases_db,
-        Some("trading") => &world.trading_db,
-        Some("supervision") => &world.supervision_db,
-        other => panic!("no service {other:?}"),
-    }
-}
-
-/// Audit entries and outbox events a service has written so far.
-async fn effects(db: &Db) -> (i64, i64) {
-    let audit: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM kit_audit")
-        .fetch_one(db.reader())
-        .await
-        .unwrap();
-    let events: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM kit_outbox")
-        .fetch_one(db.reader())
-        .await
-        .unwrap();
-    (audit, events)
-}
-
-/// Lets supervision apply what the other services committed, so that what it writes on
-/// its own does not count as an effect of the request under test.
-async fn settle(world: &World) {
-    world.sync_cases().await;
-    world.sync_supervision("catalog", &world.catalog_db).await;
-    world.sync_supervision("cases", &world.cases_db).await;
-    world.sync_supervision("trading", &world.trading_db).await;
-}
 
 /// A copy of `request` with one free-text field changed (or set, where the message has
 /// it): the same id, another request.
@@ -148,30 +115,22 @@ fn repeatable(rpc: &str, mut answer: Json) -> Json {
     answer
 }
 
-/// The first column whose caller may make the change.
-fn allowed_column(row: &Row) -> Option<&'static str> {
-    COLUMNS
-        .iter()
-        .map(|(c, _)| *c)
-        .find(|c| row.cells[c] == Expect::Ok)
-}
-
 /// One mutation: a single call's effect as the baseline, then the same request eight times
 /// at once (one effect, one answer), then the same id with another body (refused, no
 /// effect). The problems found.
 async fn check_mutation(world: Arc<World>, row: Row) -> Vec<String> {
     let rpc = row.rpc.clone();
     let m = call::method(&rpc);
-    let Some(column) = allowed_column(&row) else {
+    let Some(column) = row.allowed_column() else {
         return vec![format!("{rpc}: no role may call it, so nothing to retry")];
     };
-    let db = db_of(&world, &rpc).clone();
+    let db = world.db_of(&rpc).clone();
     let mut problems = Vec::new();
 
     // The effect of the request once.
     let (vars, request) = prepare(&world, &row).await;
     let token = world.token(&matrix::principal(column, &vars));
-    settle(&world).await;
+    world.settle().await;
     let before = effects(&db).await;
     if let Err(s) = call::grpc(&world, &m, &request, token.as_deref()).await {
         return vec![format!("{rpc} as {column}: the single call failed: {s:?}")];
@@ -185,7 +144,7 @@ async fn check_mutation(world: Arc<World>, row: Row) -> Vec<String> {
     // The same request, eight copies at once, on a fresh fixture.
     let (vars, request) = prepare(&world, &row).await;
     let token = world.token(&matrix::principal(column, &vars));
-    settle(&world).await;
+    world.settle().await;
     let before = effects(&db).await;
     let mut burst = JoinSet::new();
     for _ in 0..COPIES {

@@ -11,8 +11,8 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Instant;
 
-use onewindow_kit::db::Db;
-use onewindow_suite::authz::{call, matrix, prepare, Expect, Row, World, COLUMNS};
+use onewindow_suite::authz::world::effects;
+use onewindow_suite::authz::{call, matrix, prepare, Row, World};
 use prost_reflect::{Kind, MessageDescriptor};
 use serde_json::Value as Json;
 use tonic::Code;
@@ -199,47 +199,6 @@ fn names_an_object(field: &str) -> bool {
         || field == "secret"
 }
 
-/// The database of the service that serves `rpc`.
-fn db_of<'a>(world: &'a World, rpc: &str) -> &'a Db {
-    match rpc.split('.').nth(1) {
-        Some("catalog") => &world.catalog_db,
-        Some("cases") => &world.cases_db,
-        Some("trading") => &world.trading_db,
-        Some("supervision") => &world.supervision_db,
-        other => panic!("no service {other:?}"),
-    }
-}
-
-/// Audit entries and outbox events a service has written so far.
-async fn effects(db: &Db) -> (i64, i64) {
-    let audit: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM kit_audit")
-        .fetch_one(db.reader())
-        .await
-        .unwrap();
-    let events: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM kit_outbox")
-        .fetch_one(db.reader())
-        .await
-        .unwrap();
-    (audit, events)
-}
-
-/// Lets supervision apply what the other services committed, so that what it writes on
-/// its own does not count as an effect of the request under test.
-async fn settle(world: &World) {
-    world.sync_cases().await;
-    world.sync_supervision("catalog", &world.catalog_db).await;
-    world.sync_supervision("cases", &world.cases_db).await;
-    world.sync_supervision("trading", &world.trading_db).await;
-}
-
-/// The first column whose caller the cell lets through.
-fn allowed_column(row: &Row) -> Option<&'static str> {
-    COLUMNS
-        .iter()
-        .map(|(c, _)| *c)
-        .find(|c| row.cells[c] == Expect::Ok)
-}
-
 /// The fields a refusal names (its field violations).
 fn named_fields(status: &tonic::Status) -> Vec<String> {
     status
@@ -320,10 +279,10 @@ impl Figures {
 async fn check_mutation(world: &World, row: &Row, figures: &mut Figures) -> Vec<String> {
     let rpc = &row.rpc;
     let m = call::method(rpc);
-    let Some(column) = allowed_column(row) else {
+    let Some(column) = row.allowed_column() else {
         return vec![format!("{rpc}: no role may call it")];
     };
-    let db = db_of(world, rpc);
+    let db = world.db_of(rpc);
     let (_, sample) = prepare(world, row).await;
     let mut found = Vec::new();
     changes(&m.input(), &sample, &Path::default(), &mut found);
@@ -340,7 +299,7 @@ async fn check_mutation(world: &World, row: &Row, figures: &mut Figures) -> Vec<
             continue;
         };
         let token = world.token(&matrix::principal(column, &vars));
-        settle(world).await;
+        world.settle().await;
         let before = effects(db).await;
         let got = call::grpc(world, &m, &changed, token.as_deref()).await;
         if let Some(p) = judge_change(&change, &got) {
@@ -366,7 +325,7 @@ fn empty_result(answer: &Json) -> bool {
 async fn check_read(world: &World, row: &Row, figures: &mut Figures) -> Vec<String> {
     let rpc = &row.rpc;
     let m = call::method(rpc);
-    let Some(column) = allowed_column(row) else {
+    let Some(column) = row.allowed_column() else {
         return vec![format!("{rpc}: no role may call it")];
     };
     let (vars, request) = prepare(world, row).await;

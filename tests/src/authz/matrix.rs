@@ -67,6 +67,16 @@ pub struct Row {
     pub cells: BTreeMap<&'static str, Expect>,
 }
 
+impl Row {
+    /// The first column whose caller the row lets through (the one to make a change as).
+    pub fn allowed_column(&self) -> Option<&'static str> {
+        COLUMNS
+            .iter()
+            .map(|(c, _)| *c)
+            .find(|c| self.cells[c] == Expect::Ok)
+    }
+}
+
 fn expect(rpc: &str, column: &str, v: &toml::Value) -> Expect {
     match v.as_str() {
         Some("ok") => Expect::Ok,

@@ -189,4 +189,37 @@ impl World {
         }
         panic!("supervision did not catch up with {name}");
     }
+
+    /// Lets supervision apply what the other services committed, so that what it writes on
+    /// its own does not count as an effect of a request under test.
+    pub async fn settle(&self) {
+        self.sync_cases().await;
+        self.sync_supervision("catalog", &self.catalog_db).await;
+        self.sync_supervision("cases", &self.cases_db).await;
+        self.sync_supervision("trading", &self.trading_db).await;
+    }
+
+    /// The database of the service that serves `rpc` (a full method name).
+    pub fn db_of(&self, rpc: &str) -> &Db {
+        match rpc.split('.').nth(1) {
+            Some("catalog") => &self.catalog_db,
+            Some("cases") => &self.cases_db,
+            Some("trading") => &self.trading_db,
+            Some("supervision") => &self.supervision_db,
+            other => panic!("no service {other:?}"),
+        }
+    }
+}
+
+/// Audit entries and outbox events a service has written so far: what a request changed.
+pub async fn effects(db: &Db) -> (i64, i64) {
+    let audit: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM kit_audit")
+        .fetch_one(db.reader())
+        .await
+        .unwrap();
+    let events: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM kit_outbox")
+        .fetch_one(db.reader())
+        .await
+        .unwrap();
+    (audit, events)
 }
