@@ -9,3 +9,5 @@ pub mod hello {
 }
 
 pub mod load;
+pub mod submission;
+pub mod supervision;

@@ -16,10 +16,13 @@ use clap::{Parser, ValueEnum};
 use onewindow_bench::hello::hello_client::HelloClient;
 use onewindow_bench::hello::HelloRequest;
 use onewindow_bench::load::{run, Mode, Report};
+use onewindow_bench::submission::{case_clients, promised_item, submission, with_token};
 use onewindow_proto::cases::v1 as cases;
 use onewindow_proto::cases::v1::case_service_client::CaseServiceClient;
 use onewindow_proto::catalog::v1 as catalog;
 use onewindow_proto::catalog::v1::catalog_service_client::CatalogServiceClient;
+use onewindow_proto::supervision::v1 as supervision;
+use onewindow_proto::supervision::v1::supervision_service_client::SupervisionServiceClient;
 use tonic::transport::Channel;
 
 #[derive(Parser)]
@@ -53,6 +56,10 @@ struct Args {
     /// counts its further calls as errors.
     #[arg(long, default_value_t = 20_000)]
     prefill: usize,
+    /// Days up to today (Beijing time) that supervision's performance and mailroom reports
+    /// cover.
+    #[arg(long, default_value_t = 30)]
+    period_days: i64,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -62,22 +69,12 @@ enum Target {
     CatalogListItems,
     CasesSubmit,
     CasesAccept,
-}
-
-/// The first item with a promised time limit, whose required materials a submission carries.
-async fn promised_item(channel: &Channel) -> anyhow::Result<catalog::Item> {
-    let items = CatalogServiceClient::new(channel.clone())
-        .list_items(catalog::ListItemsRequest {
-            page_size: 200,
-            ..Default::default()
-        })
-        .await?
-        .into_inner()
-        .items;
-    items
-        .into_iter()
-        .find(|i| i.item_class == catalog::ItemClass::Promised as i32)
-        .ok_or_else(|| anyhow::anyhow!("no promised item"))
+    /// The big screen: the first message of supervision's `WatchDashboard` stream.
+    SupervisionDashboard,
+    /// Supervision's `GetPerformance` per department over `--period-days`.
+    SupervisionPerformance,
+    /// Supervision's `GetMailroomReport` over `--period-days` (it reads case records).
+    SupervisionMailroom,
 }
 
 /// Submits `args.prefill` cases with `args.concurrency` callers; returns their ids.
@@ -111,49 +108,6 @@ async fn prefill(
         all.extend(done??);
     }
     Ok(all)
-}
-
-fn case_clients(channels: &[Channel]) -> Vec<CaseServiceClient<Channel>> {
-    channels
-        .iter()
-        .cloned()
-        .map(|ch| CaseServiceClient::new(ch).max_decoding_message_size(64 << 20))
-        .collect()
-}
-
-/// Submission `n` of a run: unique by its request id, with every required material.
-fn submission(item: &catalog::Item, run_id: &str, n: u64) -> cases::SubmitCaseRequest {
-    cases::SubmitCaseRequest {
-        request_id: format!("bench-{run_id}-{n}"),
-        item_id: item.id.clone(),
-        applicant: Some(cases::Applicant {
-            kind: cases::ApplicantKind::Person as i32,
-            name: "测试".into(),
-            id_type: cases::IdType::ResidentIdCard as i32,
-            id_number: "11010519491231002X".into(),
-            phone: "13900000000".into(),
-        }),
-        materials: item
-            .materials
-            .iter()
-            .filter(|m| m.required)
-            .map(|m| cases::MaterialUpload {
-                material_id: m.id.clone(),
-                file_name: "a.pdf".into(),
-                content_type: "application/pdf".into(),
-                content: b"%PDF-1.4".to_vec(),
-            })
-            .collect(),
-    }
-}
-
-fn with_token<T>(body: T, token: &Option<String>) -> anyhow::Result<tonic::Request<T>> {
-    let mut r = tonic::Request::new(body);
-    if let Some(t) = token {
-        r.metadata_mut()
-            .insert("authorization", format!("Bearer {t}").parse()?);
-    }
-    Ok(r)
 }
 
 #[tokio::main]
@@ -290,6 +244,56 @@ async fn main() -> anyhow::Result<()> {
                             None => Err(tonic::Status::resource_exhausted(
                                 "every prefilled case is accepted: raise --prefill",
                             )),
+                        }
+                    }
+                })
+                .await?
+            }
+            Target::SupervisionDashboard
+            | Target::SupervisionPerformance
+            | Target::SupervisionMailroom => {
+                let clients: Vec<_> = channels
+                    .iter()
+                    .cloned()
+                    .map(SupervisionServiceClient::new)
+                    .collect();
+                let token = args.token.clone();
+                let today = (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive();
+                let from = (today - chrono::Duration::days(args.period_days)).to_string();
+                let to = today.to_string();
+                let target = args.target;
+                run(mode, duration, move |n| {
+                    let mut c = clients[n as usize % clients.len()].clone();
+                    let (token, from, to) = (token.clone(), from.clone(), to.clone());
+                    async move {
+                        let bad = |e: anyhow::Error| tonic::Status::internal(e.to_string());
+                        match target {
+                            Target::SupervisionDashboard => {
+                                let r = with_token(supervision::WatchDashboardRequest::default(), &token)
+                                    .map_err(bad)?;
+                                let mut stream = c.watch_dashboard(r).await?.into_inner();
+                                // The first message is the dashboard as of now; the stream
+                                // is dropped after it.
+                                stream.message().await.map(|_| ())
+                            }
+                            Target::SupervisionPerformance => {
+                                let body = supervision::GetPerformanceRequest {
+                                    from,
+                                    to,
+                                    ..Default::default()
+                                };
+                                let r = with_token(body, &token).map_err(bad)?;
+                                c.get_performance(r).await.map(|_| ())
+                            }
+                            _ => {
+                                let body = supervision::GetMailroomReportRequest {
+                                    from,
+                                    to,
+                                    ..Default::default()
+                                };
+                                let r = with_token(body, &token).map_err(bad)?;
+                                c.get_mailroom_report(r).await.map(|_| ())
+                            }
                         }
                     }
                 })

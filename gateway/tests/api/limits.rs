@@ -281,7 +281,9 @@ impl Uploads {
 
 /// A file of `len` bytes that is not all one byte, so that a truncation or a shift shows.
 fn scan(len: usize) -> Vec<u8> {
-    (0..len).map(|i| (i % 251) as u8).collect()
+    let mut scan = b"%PDF-1.7\n".to_vec();
+    scan.extend((scan.len()..len).map(|i| (i % 251) as u8));
+    scan
 }
 
 /// A SubmitCase body in JSON with `content` as the file of material m1 (in base64).

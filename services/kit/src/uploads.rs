@@ -68,6 +68,45 @@ pub fn is_media_type(s: &str) -> bool {
             .is_some_and(|(kind, sub)| token(kind) && token(sub))
 }
 
+/// The kinds of file a service center takes as application materials, by media type, with
+/// how each begins: scans and photographs, PDF and OFD (GB/T 33190) documents, word-processor
+/// files. A file is taken as one of these only when its first bytes say so too, so that a
+/// web page or a script cannot come in, nor be handed back, as a "PDF".
+pub const MATERIAL_TYPES: [(&str, &[&[u8]]); 8] = [
+    ("application/pdf", &[b"%PDF-"]),
+    ("image/jpeg", &[b"\xFF\xD8\xFF"]),
+    ("image/png", &[b"\x89PNG\r\n\x1A\n"]),
+    ("image/tiff", &[b"II*\0", b"MM\0*"]),
+    ("application/ofd", &[b"PK\x03\x04"]),
+    (
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        &[b"PK\x03\x04"],
+    ),
+    ("application/msword", &[b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1"]),
+    ("application/zip", &[b"PK\x03\x04"]),
+];
+
+/// Why a file cannot be an application material, or `None` when it can: its declared type
+/// must be one of [`MATERIAL_TYPES`] (parameters aside, in any case) and its content must
+/// begin as that type does.
+pub fn material_type_problem(content_type: &str, content: &[u8]) -> Option<String> {
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    let Some((_, starts)) = MATERIAL_TYPES.iter().find(|(t, _)| *t == essence) else {
+        let accepted: Vec<&str> = MATERIAL_TYPES.iter().map(|(t, _)| *t).collect();
+        return Some(format!("must be one of {}", accepted.join(", ")));
+    };
+    if starts.iter().any(|start| content.starts_with(start)) {
+        None
+    } else {
+        Some(format!("the content is not {essence}"))
+    }
+}
+
 /// The largest message, of any service, that carries files: what the gateway may have to
 /// send upstream, and more than any one file it may have to bring back down.
 pub const LARGEST_FILE_MESSAGE: usize = max(
@@ -95,5 +134,25 @@ mod tests {
             assert!(LARGEST_FILE_MESSAGE >= limits.message_bytes());
             assert!(LARGEST_FILE_MESSAGE > limits.per_file);
         }
+    }
+
+    #[test]
+    fn a_material_is_taken_when_its_type_is_accepted_and_its_content_agrees() {
+        assert_eq!(
+            material_type_problem("application/pdf", b"%PDF-1.7\n"),
+            None
+        );
+        assert_eq!(
+            material_type_problem("Image/PNG", b"\x89PNG\r\n\x1A\n...."),
+            None
+        );
+        assert_eq!(
+            material_type_problem("application/pdf; name=a", b"%PDF-1.4"),
+            None
+        );
+        let html = material_type_problem("application/pdf", b"<html><script>");
+        assert_eq!(html.as_deref(), Some("the content is not application/pdf"));
+        let page = material_type_problem("text/html", b"<html>").unwrap();
+        assert!(page.starts_with("must be one of application/pdf"), "{page}");
     }
 }

@@ -24,10 +24,10 @@ fn bundle_request() -> pb::SubmitBundleRequest {
         request_id: "r1".into(),
         bundle_id: "enterprise-registration".into(),
         applicant: Some(applicant_to_proto(&enterprise(), CaseView::Owner)),
-        shared_materials: vec![shared("s-license", b"licence")],
+        shared_materials: vec![shared("s-license", b"%PDF-licence")],
         item_materials: vec![pb::ItemMaterials {
             item_id: promised_terms().item_id,
-            materials: vec![upload("m1", b"form")],
+            materials: vec![upload("m1", b"%PDF-form")],
         }],
     }
 }
@@ -51,13 +51,13 @@ fn a_shared_file_goes_to_every_material_that_takes_it_and_is_stored_once() {
         Some("s-license")
     );
     assert_eq!(materials[1].sha256, app.shared_files[0].sha256);
-    assert_eq!(materials[1].size_bytes, 7);
+    assert_eq!(materials[1].size_bytes, 12);
     let contents: Vec<(&str, &[u8])> = app.contents().collect();
     assert_eq!(
         contents,
         [
-            ("file-1", b"licence".as_slice()),
-            ("file-2", b"form".as_slice())
+            ("file-1", b"%PDF-licence".as_slice()),
+            ("file-2", b"%PDF-form".as_slice())
         ]
     );
     // A child case is submitted with them as they are.
@@ -78,7 +78,7 @@ fn a_shared_file_goes_to_every_material_that_takes_it_and_is_stored_once() {
 #[test]
 fn an_items_own_file_wins_over_the_shared_one() {
     let mut req = bundle_request();
-    req.item_materials[0].materials.push(upload("m2", b"own"));
+    req.item_materials[0].materials.push(upload("m2", b"%PDF-own"));
     let app = bundle_submission_from_proto(req, ids()).unwrap();
     let materials = app.materials_for(&promised_terms());
     assert_eq!(materials.len(), 2);
@@ -98,8 +98,8 @@ fn an_items_own_file_wins_over_the_shared_one() {
 fn a_bundle_submission_reports_every_bad_field() {
     let mut req = bundle_request();
     req.bundle_id = String::new();
-    req.shared_materials.push(shared("s-license", b"again"));
-    req.shared_materials.push(shared("", b"x"));
+    req.shared_materials.push(shared("s-license", b"%PDF-again"));
+    req.shared_materials.push(shared("", b"%PDF-x"));
     req.item_materials.push(req.item_materials[0].clone());
     req.item_materials[1].materials[0].material_id = String::new();
     let v = bundle_submission_from_proto(req, ids()).unwrap_err();

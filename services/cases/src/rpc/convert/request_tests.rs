@@ -261,7 +261,7 @@ fn a_resubmission_carries_its_files_records_and_their_contents() {
         request_id: "r2".into(),
         case_id: "case-1".into(),
         revision: 2,
-        materials: vec![upload("m3", b"abc")],
+        materials: vec![upload("m3", b"%PDF-abc")],
     };
     let (c, contents) = resubmission_from_proto(req, ids()).unwrap();
     assert_eq!(
@@ -279,7 +279,7 @@ fn a_resubmission_carries_its_files_records_and_their_contents() {
     assert_eq!(case.state, CaseState::Submitted);
     let v = resubmission_from_proto(
         pb::ResubmitCaseRequest {
-            materials: vec![upload("", b"x")],
+            materials: vec![upload("", b"%PDF-x")],
             ..pb::ResubmitCaseRequest::default()
         },
         ids(),

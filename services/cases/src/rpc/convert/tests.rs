@@ -308,8 +308,9 @@ pub(super) fn ids() -> impl FnMut() -> String {
     }
 }
 
+/// The SHA-256 of `%PDF-abc`.
 pub(super) const SHA256_ABC: &str =
-    "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+    "1e8a7587529cc956d46dea481f38c623395a879a1179c277f476a9cdb88a540d";
 
 #[test]
 fn a_submission_gives_each_file_an_id_its_size_and_its_sha256_and_the_domain_takes_it() {
@@ -317,7 +318,7 @@ fn a_submission_gives_each_file_an_id_its_size_and_its_sha256_and_the_domain_tak
         request_id: "r1".into(),
         item_id: promised_terms().item_id,
         applicant: Some(applicant_to_proto(&person(), CaseView::Staff)),
-        materials: vec![upload("m1", b"abc"), upload("m2", b"licence")],
+        materials: vec![upload("m1", b"%PDF-abc"), upload("m2", b"%PDF-licence")],
     };
     let app = submission_from_proto(req, ids()).unwrap();
     assert_eq!(app.item_id, promised_terms().item_id);
@@ -329,15 +330,15 @@ fn a_submission_gives_each_file_an_id_its_size_and_its_sha256_and_the_domain_tak
             material_id: "m1".into(),
             name: "m1.pdf".into(),
             content_type: "application/pdf".into(),
-            size_bytes: 3,
+            size_bytes: 8,
             sha256: SHA256_ABC.into(),
             shared_material_id: None,
         }
     );
-    assert_eq!(app.files[0].content, b"abc");
+    assert_eq!(app.files[0].content, b"%PDF-abc");
     let (materials, contents) = split_files(app.files);
     assert_eq!(contents[1].file_id, "file-2");
-    assert_eq!(contents[1].content, b"licence");
+    assert_eq!(contents[1].content, b"%PDF-licence");
     let submission = Submission {
         id: "case-1".into(),
         case_number: CaseNumber::new(REGION, 2026, 123).unwrap(),
@@ -362,7 +363,7 @@ fn every_missing_field_of_a_submission_is_its_own_violation() {
             name: "张三".into(),
             ..pb::Applicant::default()
         }),
-        materials: vec![upload("m1", b"abc"), upload(" ", b"abc")],
+        materials: vec![upload("m1", b"%PDF-abc"), upload(" ", b"%PDF-abc")],
     };
     let v = submission_from_proto(req.clone(), ids()).unwrap_err();
     assert_eq!(
@@ -383,4 +384,29 @@ fn every_missing_field_of_a_submission_is_its_own_violation() {
     )
     .unwrap_err();
     assert!(paths(&v).contains(&"applicant"));
+}
+
+#[test]
+fn a_file_is_taken_only_as_a_kind_of_material_its_content_agrees_with() {
+    let mut page = upload("m1", b"<html><script>alert(1)</script>");
+    page.content_type = "application/pdf".into();
+    let mut html = upload("m2", b"<html></html>");
+    html.content_type = "text/html".into();
+    let req = pb::SubmitCaseRequest {
+        request_id: "r1".into(),
+        item_id: promised_terms().item_id,
+        applicant: Some(applicant_to_proto(&person(), CaseView::Staff)),
+        materials: vec![page, html, upload("m3", b"%PDF-1.7")],
+    };
+    let v = submission_from_proto(req, ids()).unwrap_err();
+    assert_eq!(
+        paths(&v),
+        ["materials[0].content_type", "materials[1].content_type"]
+    );
+    let text = v.to_string();
+    assert!(
+        text.contains("the content is not application/pdf"),
+        "{text}"
+    );
+    assert!(text.contains("must be one of application/pdf"), "{text}");
 }

@@ -8,6 +8,7 @@
 use std::collections::BTreeSet;
 
 use onewindow_kit::error::Violations;
+use onewindow_kit::uploads;
 use onewindow_proto::cases::v1 as pb;
 use sha2::{Digest, Sha256};
 
@@ -53,6 +54,17 @@ fn byte_len(content: &[u8]) -> u64 {
     u64::try_from(content.len()).unwrap_or(u64::MAX)
 }
 
+/// A file's type against the kinds of material taken and against its content. A type that
+/// is not even a media type is reported once, by `check_file`.
+fn type_check(v: &mut Violations, field: &str, content_type: &str, content: &[u8]) {
+    if !uploads::is_media_type(content_type) {
+        return;
+    }
+    if let Some(problem) = uploads::material_type_problem(content_type, content) {
+        v.add(field, problem);
+    }
+}
+
 /// One upload. Its material, name and type are checked against the item by `submit` and
 /// `decide`, which know the item; what is checked here is only that it names a material.
 fn material_file(
@@ -63,6 +75,12 @@ fn material_file(
 ) -> Option<MaterialFile> {
     let field = format!("{at}.material_id");
     v.check_chars(&m.material_id, MAX_MATERIAL_ID_CHARS, field.as_str());
+    type_check(
+        v,
+        &format!("{at}.content_type"),
+        &m.content_type,
+        &m.content,
+    );
     let material_id = required_text(&m.material_id, &field, v)?;
     Some(MaterialFile {
         material: NewMaterial {
@@ -232,6 +250,8 @@ pub fn bundle_submission_from_proto(
         .map(|(i, s)| {
             let field = format!("shared_materials[{i}].shared_material_id");
             v.check_chars(&s.shared_material_id, MAX_MATERIAL_ID_CHARS, field.as_str());
+            let at = format!("shared_materials[{i}].content_type");
+            type_check(&mut v, &at, &s.content_type, &s.content);
             let id = required_text(&s.shared_material_id, &field, &mut v)?;
             if !seen.insert(id.clone()) {
                 v.add(field, format!("{id} is given twice"));
