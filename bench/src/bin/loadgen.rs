@@ -269,8 +269,11 @@ async fn main() -> anyhow::Result<()> {
                         let bad = |e: anyhow::Error| tonic::Status::internal(e.to_string());
                         match target {
                             Target::SupervisionDashboard => {
-                                let r = with_token(supervision::WatchDashboardRequest::default(), &token)
-                                    .map_err(bad)?;
+                                let r = with_token(
+                                    supervision::WatchDashboardRequest::default(),
+                                    &token,
+                                )
+                                .map_err(bad)?;
                                 let mut stream = c.watch_dashboard(r).await?.into_inner();
                                 // The first message is the dashboard as of now; the stream
                                 // is dropped after it.

@@ -292,11 +292,13 @@ fn retryable(status: &Status) -> bool {
 }
 
 /// A status the client made up because the connection failed under the call (a peer killed
-/// mid-call): UNKNOWN or CANCELLED with a transport error as its source, never a status the
-/// server sent.
+/// mid-call): UNKNOWN, CANCELLED or INTERNAL ("h2 protocol error") with a transport error as
+/// its source. A status the server sent never has a source: it is read from the trailers.
 pub fn is_transport_failure(status: &Status) -> bool {
-    matches!(status.code(), Code::Unknown | Code::Cancelled)
-        && std::error::Error::source(status).is_some()
+    matches!(
+        status.code(),
+        Code::Unknown | Code::Cancelled | Code::Internal
+    ) && std::error::Error::source(status).is_some()
 }
 
 /// `status`, with a transport failure told as what it is to the caller: UNAVAILABLE (try
@@ -994,5 +996,25 @@ RphsPgZyYwY8xQgoYAbjdAE9hdmhRANCAASmBH2G1D2ZfpwEzCs5deUk+BYP46Qn\n\
         };
         assert!(who(&channel(&trusting).unwrap()).await.unwrap());
         stop.cancel();
+    }
+
+    #[test]
+    fn a_status_made_up_by_the_client_for_a_lost_connection_is_a_transport_failure() {
+        for code in [Code::Unknown, Code::Cancelled, Code::Internal] {
+            let mut lost = Status::new(code, "h2 protocol error: http2 error");
+            lost.set_source(std::sync::Arc::new(std::io::Error::other(
+                "connection reset",
+            )));
+            assert!(is_transport_failure(&lost), "{code:?}");
+            assert_eq!(unavailable_if_transport(lost).code(), Code::Unavailable);
+            // The same code sent by the server (no source) is the server's answer.
+            assert!(
+                !is_transport_failure(&Status::new(code, "boom")),
+                "{code:?}"
+            );
+        }
+        let mut refused = Status::invalid_argument("bad");
+        refused.set_source(std::sync::Arc::new(std::io::Error::other("x")));
+        assert!(!is_transport_failure(&refused));
     }
 }
