@@ -78,7 +78,9 @@ fn a_shared_file_goes_to_every_material_that_takes_it_and_is_stored_once() {
 #[test]
 fn an_items_own_file_wins_over_the_shared_one() {
     let mut req = bundle_request();
-    req.item_materials[0].materials.push(upload("m2", b"%PDF-own"));
+    req.item_materials[0]
+        .materials
+        .push(upload("m2", b"%PDF-own"));
     let app = bundle_submission_from_proto(req, ids()).unwrap();
     let materials = app.materials_for(&promised_terms());
     assert_eq!(materials.len(), 2);
@@ -98,7 +100,8 @@ fn an_items_own_file_wins_over_the_shared_one() {
 fn a_bundle_submission_reports_every_bad_field() {
     let mut req = bundle_request();
     req.bundle_id = String::new();
-    req.shared_materials.push(shared("s-license", b"%PDF-again"));
+    req.shared_materials
+        .push(shared("s-license", b"%PDF-again"));
     req.shared_materials.push(shared("", b"%PDF-x"));
     req.item_materials.push(req.item_materials[0].clone());
     req.item_materials[1].materials[0].material_id = String::new();
