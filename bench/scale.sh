@@ -4,21 +4,31 @@
 #     binary at each rate of RATES and times each case from its acknowledgement to
 #     supervision's record of it; then once more at SUSTAINED submissions per second
 #     (default: 80 % of what the fastest rate got acknowledged, rounded down to 50);
-#  2. for each size of SIZES: a fresh data directory whose supervision database
-#     `bulk-supervision` fills with that many case records; `supervision-scan` times the
-#     deadline scan with NEWLY_DUE deadlines newly due; then, the standalone binary serving
-#     that database, `loadgen` times the dashboard (`WatchDashboard`'s first message),
-#     `GetPerformance` and `GetMailroomReport` with one caller, and `supervision-queries` the
-#     store queries behind them. Each data directory is removed after its size.
+#  2. for each size of SIZES, a fresh data directory whose supervision database
+#     `bulk-supervision` fills with that many case records. `supervision-scan` times the
+#     deadline scan with NEWLY_DUE deadlines newly due, and how long a one-row write waits
+#     behind it; again with the smaller scan transactions of SCAN_BATCHES. Then, with the
+#     standalone binary serving that database, `loadgen` times the dashboard (the first
+#     message of `WatchDashboard`), `GetPerformance` and `GetMailroomReport` with one caller,
+#     and the binary's CPU time is read while cases are submitted at 100/s with no big
+#     screen and with two following the dashboard. Last, `supervision-queries` times the
+#     store queries behind the dashboard and reports, then again with two covering indexes
+#     the service does not have (WHAT_IF=0 skips that). Each data directory is removed after
+#     its size.
 #
 #   bash bench/scale.sh [seconds-per-run]
-#   RATES="100 1000" SIZES="100000 1000000" NEWLY_DUE=0,100,1000,10000 bash bench/scale.sh
+#   RATES="100 1000" SIZES="100000 1000000" NEWLY_DUE=0,100,1000,10000 SCAN_RUNS=3 \
+#     bash bench/scale.sh
+#   PARTS=scale SCAN_RUNS=5 bash bench/scale.sh 20     # scan and dashboard only
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_PER_RUN=${1:-10}
-RATES=${RATES:-100 1000}
+PARTS=${PARTS:-propagation scale}
+RATES=${RATES-100 1000}
 SIZES=${SIZES:-100000 1000000}
 NEWLY_DUE=${NEWLY_DUE:-0,100,1000,10000}
+SCAN_RUNS=${SCAN_RUNS:-3}
+SCAN_BATCHES=${SCAN_BATCHES-100 50}
 [ "${SKIP_BUILD:-0}" = 1 ] || cargo build --release -p onewindow -p onewindow-bench >/dev/null
 BIN=target/release
 GRPC=127.0.0.1:50096
@@ -30,6 +40,7 @@ cleanup() {
 }
 trap cleanup EXIT
 load() { cut -d' ' -f1-3 /proc/loadavg; }
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
 start_app() {
   ONEWINDOW_GRPC_ADDR=$GRPC ONEWINDOW_GATEWAY__LISTEN_ADDR=$HTTP \
@@ -59,12 +70,6 @@ wait_caught_up() {
 echo "# $(date -u +%Y-%m-%dT%H:%MZ) on $(nproc) cores, $(uname -r); load $(load)"
 echo "# onewindow built $(date -u -r $BIN/onewindow +%Y-%m-%dT%H:%MZ)"
 
-# ---------------------------------------------------------------- 1. propagation
-DATA=$(mktemp -d)
-start_app
-wait_caught_up
-APPLICANT=$($BIN/onewindow token --role applicant --data-dir "$DATA")
-SUPERVISOR=$($BIN/onewindow token --role supervisor --data-dir "$DATA")
 propagate() {
   echo "\$ propagation --rate $1 --seconds $SECONDS_PER_RUN (load $(load))"
   ONEWINDOW_BENCH_TOKEN=$APPLICANT ONEWINDOW_BENCH_SUPERVISOR_TOKEN=$SUPERVISOR \
@@ -72,6 +77,39 @@ propagate() {
     --cases-url "sqlite://$DATA/cases.db" --supervision-url "sqlite://$DATA/supervision.db" \
     | tee "$DATA/last.txt"
 }
+
+# The standalone binary's CPU time while cases are submitted at 100/s for a run, with $1 big
+# screens following the dashboard (`WatchDashboard` through the gateway) meanwhile.
+screens() {
+  local watchers=() i
+  for i in $(seq 1 "$1"); do
+    curl -sN -H "authorization: Bearer $SUPERVISOR" \
+      "http://$HTTP/api/v1/supervision/dashboard:watch" >"$DATA/screen-$i.txt" &
+    watchers+=($!)
+  done
+  sleep 2
+  local c0 t0 c1 t1
+  c0=$(cpu_ticks "$APP"); t0=$(date +%s.%N)
+  echo "\$ propagation --rate 100 --seconds $SECONDS_PER_RUN, $1 screens watching (load $(load))"
+  ONEWINDOW_BENCH_TOKEN=$APPLICANT ONEWINDOW_BENCH_SUPERVISOR_TOKEN=$SUPERVISOR \
+    $BIN/propagation --addr $GRPC --rate 100 --seconds "$SECONDS_PER_RUN" --verify 0 \
+    --cases-url "sqlite://$DATA/cases.db" --supervision-url "sqlite://$DATA/supervision.db" \
+    | grep '^propagation'
+  c1=$(cpu_ticks "$APP"); t1=$(date +%s.%N)
+  for w in "${watchers[@]}"; do kill "$w" 2>/dev/null || true; done
+  awk -v c="$((c1 - c0))" -v hz="$(getconf CLK_TCK)" -v t0="$t0" -v t1="$t1" -v n="$1" \
+    'BEGIN { printf "standalone CPU with %d screens: %.2f s in %.2f s\n", n, c / hz, t1 - t0 }'
+  echo "dashboard messages sent: $(cat "$DATA"/screen-*.txt 2>/dev/null | grep -c '^data:' || true)"
+  rm -f "$DATA"/screen-*.txt
+}
+
+# ---------------------------------------------------------------- 1. propagation
+if [[ " $PARTS " == *" propagation "* ]]; then
+DATA=$(mktemp -d)
+start_app
+wait_caught_up
+APPLICANT=$($BIN/onewindow token --role applicant --data-dir "$DATA")
+SUPERVISOR=$($BIN/onewindow token --role supervisor --data-dir "$DATA")
 best=0
 for rate in $RATES; do
   propagate "$rate"
@@ -83,8 +121,10 @@ SUSTAINED=${SUSTAINED:-$((best * 8 / 10 / 50 * 50))}
 stop_app
 rm -rf "$DATA"
 DATA=
+fi
 
 # ---------------------------------------------------------------- 2. scan and dashboard
+[[ " $PARTS " == *" scale "* ]] || SIZES=
 for size in $SIZES; do
   DATA=$(mktemp -d)
   start_app
@@ -93,18 +133,44 @@ for size in $SIZES; do
   echo "\$ bulk-supervision --cases $size (load $(load))"
   $BIN/bulk-supervision --url "sqlite://$DATA/supervision.db" --cases "$size" | grep -Ev "^[0-9]+ case records in"
   echo "supervision.db: $(du -h "$DATA/supervision.db" | cut -f1)"
-  echo "\$ supervision-scan --newly-due $NEWLY_DUE --runs 3 (load $(load))"
-  $BIN/supervision-scan --url "sqlite://$DATA/supervision.db" --newly-due "$NEWLY_DUE" --runs 3
+  # The load's pages reach the disk before anything is timed.
+  sync
+  # Untimed: on a freshly loaded database the first scanning process (and its first tens of
+  # thousands of warnings) ran 3 times slower per deadline than every later one, at either
+  # size; the figures are of the steady state.
+  $BIN/supervision-scan --url "sqlite://$DATA/supervision.db" --newly-due 10000 --runs 3 >/dev/null
+  echo "\$ supervision-scan --newly-due $NEWLY_DUE --runs $SCAN_RUNS (load $(load))"
+  $BIN/supervision-scan --url "sqlite://$DATA/supervision.db" --newly-due "$NEWLY_DUE" \
+    --runs "$SCAN_RUNS"
+  # Smaller scan transactions: how long an event waits behind the scan, against its total.
+  for batch in $SCAN_BATCHES; do
+    echo "\$ supervision-scan --newly-due 10000 --runs $SCAN_RUNS --batch $batch (load $(load))"
+    $BIN/supervision-scan --url "sqlite://$DATA/supervision.db" --newly-due 10000 \
+      --runs "$SCAN_RUNS" --batch "$batch" | grep -A1 '^newly due'
+  done
   start_app
+  APPLICANT=$($BIN/onewindow token --role applicant --data-dir "$DATA")
   SUPERVISOR=$($BIN/onewindow token --role supervisor --data-dir "$DATA")
   for target in supervision-dashboard supervision-performance supervision-mailroom; do
     echo "\$ loadgen --target $target --concurrency 1 --connections 1 (30 days; load $(load))"
     ONEWINDOW_BENCH_TOKEN=$SUPERVISOR $BIN/loadgen --addr $GRPC --target "$target" \
       --concurrency 1 --connections 1 --seconds "$SECONDS_PER_RUN" | tail -1
   done
+  screens 0
+  screens 2
   stop_app
   echo "\$ supervision-queries --calls 100 (load $(load))"
   $BIN/supervision-queries --url "sqlite://$DATA/supervision.db" --calls 100
+  if [ "${WHAT_IF:-1}" = 1 ]; then
+    # Not the service's schema: two covering indexes it does not have, on this throw-away
+    # copy, to show what they would change.
+    sqlite3 "$DATA/supervision.db" \
+      "CREATE INDEX bench_warning_open ON sup_warning (is_open, region_code, department_id, level);
+       CREATE INDEX bench_case_accepted ON sup_case (accepted_on, region_code, department_id,
+         accept_only, concluded_on, working_days_used);"
+    echo "\$ supervision-queries --calls 100, with two covering indexes the service does not have (load $(load))"
+    $BIN/supervision-queries --url "sqlite://$DATA/supervision.db" --calls 100
+  fi
   rm -rf "$DATA"
   DATA=
 done

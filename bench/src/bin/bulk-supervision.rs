@@ -29,7 +29,7 @@ use chrono::{Datelike, Duration, NaiveDate};
 use clap::Parser;
 use onewindow_bench::supervision::{regions, scan_day, RegionCalendars};
 use onewindow_kit::clock::start_of_local_date;
-use onewindow_kit::db::Db;
+use onewindow_kit::db::{Backend, Db};
 use onewindow_supervision::domain::case::{CaseRecord, CaseState};
 use onewindow_supervision::domain::deadline::{Due, Level, Scope, Warning, Watch};
 use onewindow_supervision::domain::performance::{Counts, StatDelta};
@@ -321,6 +321,13 @@ async fn main() -> anyhow::Result<()> {
     db.commit(tx).await?;
     if args.analyze {
         sqlx::query("ANALYZE").execute(db.writer()).await?;
+    }
+    if db.backend() == Backend::Sqlite {
+        // A service's database at rest: the pages in the file, not hundreds of megabytes
+        // of them still in the write-ahead log (reads through a long log are slower).
+        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+            .execute(db.writer())
+            .await?;
     }
     println!(
         "loaded {done} case records, {n_watches} watched deadlines, {n_open_warnings} open and \

@@ -9,7 +9,9 @@
 //! warning, a yellow or a red card; of cases and of stages, in equal parts) falls due on the
 //! scan day, each of a case of its own in a department and region of the loaded cases. After
 //! it, they are removed (as if their cases moved on), so every run starts alike; the warnings
-//! it issued stay, as they would.
+//! it issued stay, as they would. During each timed scan a probe makes the one-row write
+//! transaction a followed event makes, every 10 ms, and times it: supervision's SQLite
+//! database has a single writer, so that is how long an event waits while the scan writes.
 //!
 //! ```sh
 //! supervision-scan --url sqlite:///tmp/data/supervision.db --newly-due 0,100,1000,10000
@@ -18,11 +20,13 @@
 #![forbid(unsafe_code)]
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
 use clap::Parser;
+use hdrhistogram::Histogram;
 use onewindow_bench::supervision::{regions, scan_day, RegionCalendars};
 use onewindow_kit::clock::{start_of_local_date, Clock};
 use onewindow_kit::db::Db;
@@ -42,6 +46,14 @@ struct Args {
     /// Timed scans per value.
     #[arg(long, default_value_t = 3)]
     runs: usize,
+    /// Deadlines per scan transaction (`supervision.scan_batch`; the service's default
+    /// when not given).
+    #[arg(long)]
+    batch: Option<u32>,
+    /// What-if: the writer's SQLite page cache in MiB (the service leaves SQLite's default
+    /// of about 2 MiB).
+    #[arg(long)]
+    cache_mib: Option<u32>,
 }
 
 /// Evaluations are not measured here: every case is unknown.
@@ -79,6 +91,29 @@ fn previous(level: Level) -> Option<Level> {
     }
 }
 
+/// The consumer row the write probe moves (its own, so no real consumer is touched).
+const PROBE: &str = "bench<-scan-probe";
+
+/// Until `stop`, every 10 ms: the write a consumer makes for one event (begin, move its
+/// offset row, commit), timed from asking for the transaction to the commit. Supervision's
+/// SQLite database has one writer, so this is how long an event arriving during the scan
+/// waits to be applied.
+async fn probe_writes(db: Db, stop: Arc<AtomicBool>) -> anyhow::Result<Histogram<u64>> {
+    let mut h = Histogram::<u64>::new_with_bounds(1, 600_000_000, 3)?;
+    while !stop.load(Ordering::Relaxed) {
+        let t0 = Instant::now();
+        let mut tx = db.begin().await?;
+        sqlx::query("UPDATE kit_consumer_offset SET last_seq = last_seq + 1 WHERE consumer = $1")
+            .bind(PROBE)
+            .execute(&mut *tx)
+            .await?;
+        db.commit(tx).await?;
+        h.record(u64::try_from(t0.elapsed().as_micros())?.max(1))?;
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    Ok(h)
+}
+
 async fn count(db: &Db, sql: &str) -> anyhow::Result<i64> {
     Ok(sqlx::query_scalar(sql).fetch_one(db.reader()).await?)
 }
@@ -87,10 +122,18 @@ async fn count(db: &Db, sql: &str) -> anyhow::Result<i64> {
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let db = Db::connect(&args.url, None).await?;
+    if let Some(mib) = args.cache_mib {
+        // The writer pool holds one connection: this is the connection every scan uses.
+        sqlx::query(&format!("PRAGMA cache_size = -{}", u64::from(mib) * 1024))
+            .execute(db.writer())
+            .await?;
+    }
+    let defaults = SupervisionSettings::default();
     let settings = SupervisionSettings {
         // The service's own periodic scan must not run between the timed ones.
         scan_interval_secs: 30 * 86_400,
-        ..SupervisionSettings::default()
+        scan_batch: args.batch.unwrap_or(defaults.scan_batch),
+        ..defaults
     };
     let (case_t, stage_t) = (settings.case_thresholds, settings.stage_thresholds);
     let mut calendars = RegionCalendars::load(&db).await?;
@@ -169,8 +212,16 @@ async fn main() -> anyhow::Result<()> {
     tokio::time::sleep(Duration::from_secs(1)).await;
 
     let mut serial = 0_u64;
+    sqlx::query(
+        "INSERT INTO kit_consumer_offset (consumer, last_seq) VALUES ($1, 0) \
+         ON CONFLICT (consumer) DO NOTHING",
+    )
+    .bind(PROBE)
+    .execute(db.writer())
+    .await?;
     for &x in &args.newly_due {
         let mut times = Vec::new();
+        let mut probe_waits = Histogram::<u64>::new_with_bounds(1, 600_000_000, 3)?;
         for run in 0..args.runs.max(1) {
             let mut added = Vec::new();
             let mut tx = db.begin().await?;
@@ -197,9 +248,14 @@ async fn main() -> anyhow::Result<()> {
             }
             db.commit(tx).await?;
 
+            // Meanwhile, the small write transaction a followed event makes, every 10 ms.
+            let stop = Arc::new(AtomicBool::new(false));
+            let probe = tokio::spawn(probe_writes(db.clone(), stop.clone()));
             let t0 = Instant::now();
             let report = service.scan_now().await?;
             let took = t0.elapsed();
+            stop.store(true, Ordering::Relaxed);
+            probe_waits.add(&probe.await??)?;
             times.push(took);
             if report.checked != x || report.issued != x {
                 println!(
@@ -238,6 +294,14 @@ async fn main() -> anyhow::Result<()> {
                 .collect::<Vec<_>>()
                 .join(", "),
             x / u64::from(batch) + 1,
+        );
+        println!(
+            "  meanwhile, a one-row write transaction every 10 ms: {} of them, p50 {:.1} ms, \
+             p99 {:.1} ms, max {:.1} ms",
+            probe_waits.len(),
+            probe_waits.value_at_quantile(0.5) as f64 / 1e3,
+            probe_waits.value_at_quantile(0.99) as f64 / 1e3,
+            probe_waits.max() as f64 / 1e3,
         );
     }
     service.shutdown();
