@@ -4,6 +4,7 @@
 //! loadgen --addr 127.0.0.1:50099 --target hello --concurrency 32 --seconds 10
 //! loadgen --addr 127.0.0.1:50051 --target catalog-get-item --rate 5000 --seconds 10
 //! loadgen --addr 127.0.0.1:50051 --target cases-accept --token $APPLICANT --staff-token $CLERK
+//! loadgen --addr 127.0.0.1:50051 --target supervision-dashboard --token $SUPERVISOR
 //! ```
 
 #![forbid(unsafe_code)]

@@ -7,9 +7,10 @@
 //! (the day `bulk-supervision` kept clear) and its own periodic scan pushed out of the way.
 //! Before each timed scan, `--newly-due` deadlines are added whose next level (an early
 //! warning, a yellow or a red card; of cases and of stages, in equal parts) falls due on the
-//! scan day, each of a case of its own in a department and region of the loaded cases. After
-//! it, they are removed (as if their cases moved on), so every run starts alike; the warnings
-//! it issued stay, as they would. During each timed scan a probe makes the one-row write
+//! scan day, each of a case of its own (ids unique to this process) in a department and
+//! region of the loaded cases. After it, they are removed and the warnings it issued for them
+//! closed, as when their stages complete: every run starts alike, and the open warnings the
+//! dashboard counts are the loaded ones. During each timed scan a probe makes the one-row write
 //! transaction a followed event makes, every 10 ms, and times it: supervision's SQLite
 //! database has a single writer, so that is how long an event waits while the scan writes.
 //!
@@ -211,6 +212,8 @@ async fn main() -> anyhow::Result<()> {
     // Its first scan runs at start; let it finish.
     tokio::time::sleep(Duration::from_secs(1)).await;
 
+    // Cases of earlier processes on this database have issued warnings already.
+    let stamp = chrono::Utc::now().timestamp_millis();
     let mut serial = 0_u64;
     sqlx::query(
         "INSERT INTO kit_consumer_offset (consumer, last_seq) VALUES ($1, 0) \
@@ -231,7 +234,7 @@ async fn main() -> anyhow::Result<()> {
                 let k = usize::try_from(serial)? % KINDS.len();
                 let (scope, level) = KINDS[k];
                 let w = Watch {
-                    case_id: format!("fg-{serial:09}"),
+                    case_id: format!("fg-{stamp}-{serial:09}"),
                     scope,
                     case_number: owner.case_number.clone(),
                     item_id: owner.item_id.clone(),
@@ -272,6 +275,14 @@ async fn main() -> anyhow::Result<()> {
                     .bind(id)
                     .execute(&mut *tx)
                     .await?;
+                sqlx::query(
+                    "UPDATE sup_warning SET is_open = 0, closed_at = $2, \
+                     close_reason = 'completed' WHERE case_id = $1",
+                )
+                .bind(id)
+                .bind(start_at.timestamp_millis())
+                .execute(&mut *tx)
+                .await?;
             }
             db.commit(tx).await?;
         }
