@@ -305,6 +305,8 @@ async fn main() -> anyhow::Result<()> {
         );
     }
     let mut tx = db.begin().await?;
+    // The warnings went in through the store, not the service's effects: count the open ones.
+    store::warnings::recount_open(&mut tx).await?;
     let days = stats.len();
     for ((on, department_id, region_code), counts) in stats {
         store::stats::bump(

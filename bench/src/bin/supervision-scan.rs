@@ -284,6 +284,8 @@ async fn main() -> anyhow::Result<()> {
                 .execute(&mut *tx)
                 .await?;
             }
+            // Closed here by hand, not by the service: the dashboard's counts follow.
+            store::warnings::recount_open(&mut tx).await?;
             db.commit(tx).await?;
         }
         times.sort();

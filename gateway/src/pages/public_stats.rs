@@ -114,8 +114,9 @@ async fn oversight(ctx: &Ctx) -> Markup {
     let ratings = ratings
         .map(|r| r.into_inner().departments)
         .unwrap_or_default();
-    // Supervision shows per-department performance to its own readers only; the public
-    // sees the ratings, which are public, and the hall's figures of the day.
+    // Supervision shows the full performance report to its own readers only; the public
+    // sees each department's on-time rate and ratings, which are public, and the hall's
+    // figures of the day.
     let performance = performance.ok().map(|r| r.into_inner());
     let bulletins = bulletins
         .map(|r| r.into_inner().bulletins)
@@ -134,8 +135,7 @@ async fn oversight(ctx: &Ctx) -> Markup {
         @if let Some(p) = performance.as_ref().filter(|p| !p.rows.is_empty()) {
             (performance_section(ctx, p, &names))
         } @else {
-            p.meta { (ctx.tr("各部门按时办结率和绩效排名由电子监察室发布；工作人员登录后可查看本部门情况。",
-                             "The supervision office publishes each department's on-time rate and ranking; staff who sign in see their own department's.")) }
+            (timeliness_section(ctx, &ratings, &names))
         }
         (ratings_section(ctx, &ratings, &names))
         h2 { (ctx.tr("通报公告", "Bulletins")) }
@@ -191,11 +191,60 @@ fn performance_section(
     }
 }
 
-fn ratings_section(
+/// Each department's on-time rate (按时办结率), for everyone.
+fn timeliness_section(
     ctx: &Ctx,
-    ratings: &[sup::DepartmentRating],
+    departments: &[sup::DepartmentRating],
     names: &HashMap<String, String>,
 ) -> Markup {
+    let mut concluded: Vec<&sup::DepartmentRating> =
+        departments.iter().filter(|d| d.concluded > 0).collect();
+    concluded.sort_by(|a, b| {
+        b.on_time_rate
+            .total_cmp(&a.on_time_rate)
+            .then_with(|| b.concluded.cmp(&a.concluded))
+    });
+    let rows: Vec<Bar> = concluded
+        .iter()
+        .map(|d| Bar {
+            label: name_of(names, &d.department_id).to_string(),
+            value: d.on_time_rate,
+            shown: format!(
+                "{} · {} {}",
+                percent(d.on_time_rate),
+                d.concluded,
+                ctx.tr("件", "cases")
+            ),
+            class: rate_class(d.on_time_rate),
+        })
+        .collect();
+    html! {
+        h3 id="on-time" { (ctx.tr("各部门按时办结率", "On-time rate by department")) }
+        @if concluded.is_empty() {
+            p.meta { (ctx.tr("暂无办结件。", "No case concluded yet.")) }
+        } @else {
+            (bars(ctx.tr("按时办结率", "On time"), &rows, 1.0))
+            table.timeliness {
+                thead { tr {
+                    th { (ctx.t().department) } th.num { (ctx.tr("办结件", "Concluded")) }
+                    th.num { (ctx.tr("按时办结", "On time")) } th.num { (ctx.tr("按时办结率", "On-time rate")) }
+                } }
+                tbody { @for d in &concluded {
+                    tr { td { (name_of(names, &d.department_id)) } td.num { (d.concluded) }
+                         td.num { (d.concluded_on_time) } td.num { (percent(d.on_time_rate)) } }
+                } }
+            }
+        }
+    }
+}
+
+fn ratings_section(
+    ctx: &Ctx,
+    departments: &[sup::DepartmentRating],
+    names: &HashMap<String, String>,
+) -> Markup {
+    let ratings: Vec<&sup::DepartmentRating> =
+        departments.iter().filter(|d| d.evaluations > 0).collect();
     let rows: Vec<Bar> = ratings
         .iter()
         .map(|r| Bar {
@@ -221,7 +270,7 @@ fn ratings_section(
                     th { (ctx.t().department) } th.num { (ctx.tr("评价数", "Ratings")) } th.num { (ctx.tr("平均分", "Average")) }
                     th.num { (ctx.tr("好评率", "Good")) } th.num { (ctx.tr("差评率", "Bad")) }
                 } }
-                tbody { @for r in ratings {
+                tbody { @for r in &ratings {
                     tr { td { (name_of(names, &r.department_id)) } td.num { (r.evaluations) } td.num { (format!("{:.2}", r.average)) }
                          td.num { (percent(r.good_rate)) } td.num { (percent(r.bad_rate)) } }
                 } }

@@ -101,6 +101,8 @@ async fn search_bundles_departments_and_statistics_render() {
 
     let stats = html(&t, "/statistics").await;
     assert!(stats.contains("37.") && stats.contains("窗口充分授权比例"));
+    // Each department's on-time rate is public.
+    assert!(stats.contains("id=\"on-time\"") && stats.contains("各部门按时办结率"));
 }
 
 #[tokio::test]
@@ -160,7 +162,8 @@ async fn the_audit_page_verifies_trails_and_shows_where_one_was_altered() {
     assert_eq!(sweep.status(), 200);
     let sweep = sweep.text().await.unwrap();
     assert!(sweep.contains("table class=\"audit\""), "{sweep}");
-    // The demo catalog came in as one import, recorded in the catalog's own trail.
+    // The demo catalog came in as one import, recorded in the catalog's own trail (and
+    // each object it brought in on its own).
     assert!(
         sweep.contains("object_type=catalog&amp;object_id=import"),
         "the import's trail is swept: {sweep}"

@@ -185,6 +185,9 @@ async fn a_citizen_applies_and_the_hall_handles_the_case() {
     b.go("/statistics").await;
     let ratings = b.wait("table.ratings").await.text().await.unwrap();
     assert!(ratings.contains("工商"), "{ratings}");
+    // And its on-time rate, with the case just concluded counted.
+    let timeliness = b.wait("table.timeliness").await.text().await.unwrap();
+    assert!(timeliness.contains("工商"), "{timeliness}");
     b.shot("statistics").await;
     b.sign_in("supervisor").await;
     b.go("/supervision/evaluations").await;

@@ -19,6 +19,7 @@ use crate::domain::terms::EventRef;
 use crate::domain::trading::TradingFacts;
 use crate::domain::violation::Violation;
 use crate::follow::Router;
+use crate::rpc::performance::DashboardFeeds;
 use crate::scanner::{self, ScanReport};
 use crate::settings::SupervisionSettings;
 use crate::verifier::CaseVerifier;
@@ -43,6 +44,8 @@ pub(crate) struct Core {
     pub settings: SupervisionSettings,
     pub verifier: Arc<dyn CaseVerifier>,
     calendars: RwLock<Arc<Calendars>>,
+    /// The big screens' dashboards, one feed per region watched.
+    pub dashboards: DashboardFeeds,
 }
 
 impl Core {
@@ -100,6 +103,7 @@ impl Supervision {
             settings,
             verifier,
             calendars: RwLock::new(Arc::new(calendars)),
+            dashboards: DashboardFeeds::default(),
         });
         let stop = CancellationToken::new();
         let weak = Arc::downgrade(&core);
@@ -150,6 +154,11 @@ impl Supervision {
             .into_iter()
             .map(|(name, source)| self.follow(&name, Boxed(source), stop.clone()))
             .collect()
+    }
+
+    /// How many regions' dashboards are being computed for screens watching them.
+    pub fn dashboard_feeds(&self) -> usize {
+        self.core.dashboards.running()
     }
 
     /// Looks for newly due deadlines now (the scanner also does so on its own).

@@ -50,6 +50,8 @@ pub(crate) struct Effects<'t> {
     now: DateTime<Utc>,
     actor: String,
     counts: BTreeMap<(NaiveDate, String, String), Counts>,
+    /// Open warnings by (region, department, level): +1 issued, -1 closed.
+    open: BTreeMap<(String, String, i64), i64>,
 }
 
 impl<'t> Effects<'t> {
@@ -60,6 +62,7 @@ impl<'t> Effects<'t> {
             now,
             actor: actor.to_string(),
             counts: BTreeMap::new(),
+            open: BTreeMap::new(),
         }
     }
 
@@ -71,8 +74,24 @@ impl<'t> Effects<'t> {
             .or_default() += d.counts;
     }
 
-    /// Writes the figures gathered.
+    fn count_open(&mut self, w: &Warning, delta: i64) {
+        *self
+            .open
+            .entry((
+                w.region_code.clone(),
+                w.department_id.clone(),
+                w.level.rank(),
+            ))
+            .or_default() += delta;
+    }
+
+    /// Writes the figures and the open warnings' counts gathered.
     pub async fn finish(self) -> Result<(), Error> {
+        for ((region, department, level), delta) in self.open {
+            if delta != 0 {
+                store::warnings::count_open(self.tx, &region, &department, level, delta).await?;
+            }
+        }
         for ((day, department_id, region_code), counts) in self.counts {
             store::stats::bump(
                 self.tx,
@@ -143,6 +162,9 @@ impl<'t> Effects<'t> {
             region_code: warning.region_code.clone(),
             counts: Counts::warning(warning.level),
         });
+        if warning.open {
+            self.count_open(&warning, 1);
+        }
         let payload = pb::WarningIssued {
             warning: Some(warning_to_proto(&warning)),
         };
@@ -169,6 +191,7 @@ impl<'t> Effects<'t> {
         )
         .await?;
         for w in &closed {
+            self.count_open(w, -1);
             let payload = pb::WarningClosed {
                 warning: Some(warning_to_proto(w)),
             };

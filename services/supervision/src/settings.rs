@@ -19,7 +19,9 @@ pub struct SupervisionSettings {
     pub stage_thresholds: Thresholds,
     /// How often the scanner looks for newly due deadlines, in seconds.
     pub scan_interval_secs: u64,
-    /// Deadlines the scanner handles per transaction.
+    /// Deadlines the scanner handles per transaction. Small: while a batch is written it
+    /// holds the database's one writer (SQLite), and events wait behind it; at 50 they wait
+    /// about 20 ms at most (`bench/RESULTS.md`).
     pub scan_batch: u32,
     pub rules: RuleSettings,
     /// Working days a department has to rectify after a bad review.
@@ -42,7 +44,7 @@ impl Default for SupervisionSettings {
                 red_after_days: 2,
             },
             scan_interval_secs: 60,
-            scan_batch: 500,
+            scan_batch: 50,
             rules: RuleSettings::default(),
             rectification_days: 15,
             complaint_limits: ComplaintLimits::default(),

@@ -221,6 +221,61 @@ fn concluding_late_is_a_violation_by_supervisions_own_dates() {
 }
 
 #[test]
+fn concluding_after_the_statutory_due_date_is_the_graver_violation() {
+    let mut run = Run::new();
+    run.submit();
+    run.accept(&["m1"]);
+    run.complete(d(3, 3), clerk(), Stage::Review, Some(Stage::Decide));
+    run.complete(d(3, 4), approver(), Stage::Decide, Some(Stage::Conclude));
+    // Latest (statutory) due date 31 March: concluded on 1 April, and only the graver rule.
+    run.conclude(d(4, 1));
+    assert_eq!(run.rules(), [rules::CONCLUDED_AFTER_STATUTORY_LIMIT]);
+    assert!(run.record.late);
+}
+
+#[test]
+fn a_denial_without_its_reason_or_legal_basis_is_a_violation() {
+    for (reason_given, legal_basis_given, breach) in [
+        (false, true, true),
+        (true, false, true),
+        (false, false, true),
+        (true, true, false),
+    ] {
+        let mut run = Run::new();
+        run.submit();
+        run.accept(&["m1"]);
+        run.complete(d(3, 3), clerk(), Stage::Review, Some(Stage::Decide));
+        run.complete(d(3, 4), approver(), Stage::Decide, Some(Stage::Conclude));
+        run.feed(
+            d(3, 5),
+            approver(),
+            CaseFact::Concluded {
+                outcome: Some(OutcomeKind::Denied),
+                reason_given,
+                legal_basis_given,
+                immediate: false,
+                deadlines: deadlines(d(3, 9)),
+                late: false,
+                past_statutory_limit: false,
+                working_days_used: 3,
+                fees: vec![],
+            },
+            "concluded",
+        );
+        let expected: &[&str] = if breach {
+            &[rules::DENIED_WITHOUT_BASIS]
+        } else {
+            &[]
+        };
+        assert_eq!(
+            run.rules(),
+            expected,
+            "reason {reason_given}, basis {legal_basis_given}"
+        );
+    }
+}
+
+#[test]
 fn a_second_notice_naming_what_the_first_could_have_is_a_violation() {
     let mut run = Run::new();
     run.submit();

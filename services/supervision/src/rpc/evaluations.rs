@@ -1,5 +1,6 @@
 //! Evaluation monitoring: the applicant's evaluation, the ratings, and rectification tasks.
 
+use chrono::NaiveDate;
 use onewindow_kit::auth::{principal, Principal, Role};
 use onewindow_kit::error::{Error, Violations};
 use onewindow_kit::outbox::pack;
@@ -21,6 +22,7 @@ use crate::domain::SupervisionError;
 use crate::effects::{json, new_id, EVALUATION_SUBMITTED, RECTIFICATION_CHANGED};
 use crate::store;
 use crate::store::evaluations::{EvaluationFilter, RectificationFilter};
+use crate::store::stats::Grouping;
 
 async fn rectification_event(uow: &mut UnitOfWork, r: &pb::Rectification) -> Result<(), Status> {
     uow.event(
@@ -233,9 +235,26 @@ pub(super) async fn get_department_ratings(
     if !v.is_empty() {
         return Err(invalid(v));
     }
-    let rows = store::evaluations::ratings(&ctx.core.db, from, to, &req.region_code)
+    let db = &ctx.core.db;
+    let rows = store::evaluations::ratings(db, from, to, &req.region_code)
         .await
         .map_err(status)?;
+    // Concluded and on time, by the day of conclusion; "all time" is every day recorded
+    // (days are stored as ISO text: the bounds are four-digit years).
+    let (first, last) = (
+        NaiveDate::from_ymd_opt(1, 1, 1).unwrap_or_default(),
+        NaiveDate::from_ymd_opt(9999, 12, 31).unwrap_or_default(),
+    );
+    let mut timeliness = store::stats::grouped(
+        db,
+        Grouping::Department,
+        from.unwrap_or(first),
+        to.unwrap_or(last),
+        &req.region_code,
+        "",
+    )
+    .await
+    .map_err(status)?;
     let round = |x: f64| (x * 10_000.0).round() / 10_000.0;
     let mut departments: Vec<pb::DepartmentRating> = rows
         .into_iter()
@@ -257,9 +276,35 @@ pub(super) async fn get_department_ratings(
                 average: share(points),
                 good_rate: share(by[2] + by[3] + by[4]),
                 bad_rate: share(by[0] + by[1]),
+                ..Default::default()
             }
         })
         .collect();
+    // Departments with cases concluded and none rated yet are shown too.
+    for (department_id, region_code, _) in &timeliness {
+        if !departments
+            .iter()
+            .any(|d| d.department_id == *department_id)
+        {
+            departments.push(pb::DepartmentRating {
+                department_id: department_id.clone(),
+                region_code: region_code.clone(),
+                by_rating: vec![0; 5],
+                ..Default::default()
+            });
+        }
+    }
+    for d in &mut departments {
+        if let Some(at) = timeliness
+            .iter()
+            .position(|(id, _, _)| *id == d.department_id)
+        {
+            let (_, _, c) = timeliness.swap_remove(at);
+            d.concluded = count(c.concluded);
+            d.concluded_on_time = count(c.on_time);
+            d.on_time_rate = round(c.on_time_rate().unwrap_or(0.0));
+        }
+    }
     departments.sort_by(|a, b| {
         b.average
             .total_cmp(&a.average)

@@ -5,7 +5,7 @@ mod complaints;
 pub mod convert;
 mod efficiency;
 mod evaluations;
-mod performance;
+pub(crate) mod performance;
 mod permission;
 pub mod records;
 mod service;

@@ -1,6 +1,8 @@
 //! Performance monitoring and warning education: figures, ranking and series, bulletins,
 //! and the big screen's live feed.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::{Duration, Instant};
 
 use onewindow_kit::auth::{principal, Role};
@@ -8,6 +10,8 @@ use onewindow_kit::error::{Error, Violations};
 use onewindow_kit::outbox::pack;
 use onewindow_kit::unit_of_work::Begin;
 use onewindow_proto::supervision::v1 as pb;
+use tokio::sync::watch;
+use tokio::task::AbortHandle;
 use tonic::{Request, Response, Status};
 
 use super::convert::{count, date, format_date, timestamp};
@@ -301,6 +305,102 @@ pub(crate) async fn dashboard(core: &Core, region: &str) -> Result<pb::Dashboard
 /// A burst of commits (a consumer catching up) is shown once, after this pause.
 const SETTLE: Duration = Duration::from_millis(200);
 
+/// What a feed last computed: the dashboard, or the error that ended the feed.
+type Latest = Option<Result<Arc<pb::Dashboard>, Status>>;
+
+/// One region's dashboard, computed by one task for every screen watching it: after each
+/// burst of commits, and at each heartbeat. The task ends with the last screen.
+struct Feed {
+    latest: watch::Receiver<Latest>,
+    task: AbortHandle,
+}
+
+impl Drop for Feed {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// The feeds being watched, by region ("" for the whole city).
+#[derive(Default)]
+pub(crate) struct DashboardFeeds {
+    feeds: Mutex<HashMap<String, Weak<Feed>>>,
+}
+
+impl DashboardFeeds {
+    /// The feeds some screen still watches.
+    pub(crate) fn running(&self) -> usize {
+        self.feeds()
+            .values()
+            .filter(|f| f.strong_count() > 0)
+            .count()
+    }
+
+    fn feeds(&self) -> MutexGuard<'_, HashMap<String, Weak<Feed>>> {
+        match self.feeds.lock() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
+        }
+    }
+
+    /// The region's feed, started if no screen watches it yet.
+    fn join(&self, core: &Arc<Core>, region: &str) -> Arc<Feed> {
+        let mut feeds = self.feeds();
+        if let Some(feed) = feeds.get(region).and_then(Weak::upgrade) {
+            return feed;
+        }
+        feeds.retain(|_, f| f.strong_count() > 0);
+        let (send, latest) = watch::channel(None);
+        let task = tokio::spawn(feed(core.clone(), region.to_string(), send)).abort_handle();
+        let feed = Arc::new(Feed { latest, task });
+        feeds.insert(region.to_string(), Arc::downgrade(&feed));
+        feed
+    }
+}
+
+/// The dashboard without its time, to tell whether anything shown changed.
+fn shown(d: &pb::Dashboard) -> pb::Dashboard {
+    pb::Dashboard {
+        as_of: None,
+        ..d.clone()
+    }
+}
+
+async fn feed(core: Arc<Core>, region: String, send: watch::Sender<Latest>) {
+    let heartbeat = Duration::from_secs(core.settings.dashboard_heartbeat_secs);
+    let mut commits = core.db.commits();
+    let mut last: Option<pb::Dashboard> = None;
+    let mut sent = Instant::now();
+    loop {
+        commits.borrow_and_update();
+        match dashboard(&core, &region).await {
+            Ok(current) => {
+                // The first computation is the screens' own first message; the feed sends
+                // what changed after it, and the heartbeat.
+                let changed = last.as_ref().is_some_and(|l| shown(l) != shown(&current));
+                if changed || sent.elapsed() >= heartbeat {
+                    sent = Instant::now();
+                    send.send_replace(Some(Ok(Arc::new(current.clone()))));
+                }
+                last = Some(current);
+            }
+            Err(e) => {
+                send.send_replace(Some(Err(Status::from(e))));
+                return;
+            }
+        }
+        tokio::select! {
+            changed = commits.changed() => {
+                if changed.is_err() {
+                    tokio::time::sleep(heartbeat).await;
+                }
+                tokio::time::sleep(SETTLE).await;
+            }
+            _ = tokio::time::sleep(heartbeat) => {}
+        }
+    }
+}
+
 pub(super) async fn watch_dashboard(
     ctx: &Ctx,
     request: Request<pb::WatchDashboardRequest>,
@@ -309,29 +409,27 @@ pub(super) async fn watch_dashboard(
     region_code(&region).map_err(status)?;
     let core = ctx.core.clone();
     let heartbeat = Duration::from_secs(core.settings.dashboard_heartbeat_secs);
+    let feed = core.dashboards.join(&core, &region);
+    let mut latest = feed.latest.clone();
+    latest.borrow_and_update();
     let stream = async_stream::try_stream! {
-        let mut commits = core.db.commits();
-        let mut last: Option<pb::Dashboard> = None;
+        // Holding the feed keeps it running while this screen watches.
+        let _feed = feed;
+        // The dashboard as of now, whatever the feed last computed.
+        let first = dashboard(&core, &region).await.map_err(Status::from)?;
         let mut sent = Instant::now();
-        loop {
-            commits.borrow_and_update();
-            let current = dashboard(&core, &region).await.map_err(Status::from)?;
-            let unchanged = last.as_ref().is_some_and(|l| {
-                pb::Dashboard { as_of: None, ..l.clone() } == pb::Dashboard { as_of: None, ..current.clone() }
-            });
-            if !unchanged || sent.elapsed() >= heartbeat {
-                sent = Instant::now();
-                last = Some(current.clone());
-                yield current;
-            }
-            tokio::select! {
-                changed = commits.changed() => {
-                    if changed.is_err() {
-                        tokio::time::sleep(heartbeat).await;
-                    }
-                    tokio::time::sleep(SETTLE).await;
+        let mut last = shown(&first);
+        yield first;
+        while latest.changed().await.is_ok() {
+            let next = latest.borrow_and_update().clone();
+            match next {
+                Some(Ok(d)) if shown(&d) != last || sent.elapsed() >= heartbeat => {
+                    sent = Instant::now();
+                    last = shown(&d);
+                    yield (*d).clone();
                 }
-                _ = tokio::time::sleep(heartbeat) => {}
+                Some(Err(e)) => Err(e)?,
+                _ => {}
             }
         }
     };

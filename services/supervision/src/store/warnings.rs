@@ -80,6 +80,30 @@ pub async fn insert(tx: &mut Tx, w: &Warning) -> Result<bool, Error> {
     Ok(inserted == 1)
 }
 
+/// Moves the count of open warnings of a department and level by `delta`, in the
+/// transaction that opens or closes them (through `Effects`, which writes the counts last
+/// and in key order, so that concurrent transactions never deadlock on them).
+pub async fn count_open(
+    tx: &mut Tx,
+    region: &str,
+    department: &str,
+    level: i64,
+    delta: i64,
+) -> Result<(), Error> {
+    sqlx::query(
+        "INSERT INTO sup_open_warnings (region_code, department_id, level, n) \
+         VALUES ($1, $2, $3, $4) ON CONFLICT (region_code, department_id, level) \
+         DO UPDATE SET n = sup_open_warnings.n + excluded.n",
+    )
+    .bind(region)
+    .bind(department)
+    .bind(level)
+    .bind(delta)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
 /// Closes the open warnings of a case or stage; returns them as closed. The cards are
 /// charged to whoever completed it, when someone did.
 pub async fn close(
@@ -118,6 +142,22 @@ pub async fn close(
         .map(row_to_warning)
         .filter(|w| w.as_ref().map_or(true, |w| ids.contains(&w.id)))
         .collect()
+}
+
+/// Counts the open warnings again from the warnings themselves, for a database filled or
+/// changed by other means than the service.
+pub async fn recount_open(tx: &mut Tx) -> Result<(), Error> {
+    sqlx::query("DELETE FROM sup_open_warnings")
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query(
+        "INSERT INTO sup_open_warnings (region_code, department_id, level, n) \
+         SELECT region_code, department_id, level, COUNT(*) FROM sup_warning \
+         WHERE is_open = 1 GROUP BY region_code, department_id, level",
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
 
 pub async fn get(db: &Db, id: &str) -> Result<Option<Warning>, Error> {
@@ -271,8 +311,8 @@ pub async fn open_counts(
     region: &str,
 ) -> Result<([i64; 3], Vec<(String, i64, i64)>), Error> {
     let rows = sqlx::query(
-        "SELECT department_id, level, COUNT(*) AS n FROM sup_warning \
-         WHERE is_open = 1 AND ($1 = '' OR region_code = $1) GROUP BY department_id, level",
+        "SELECT department_id, level, n FROM sup_open_warnings \
+         WHERE n <> 0 AND ($1 = '' OR region_code = $1)",
     )
     .bind(region)
     .fetch_all(db.reader())

@@ -7,11 +7,12 @@ use onewindow_kit::consumer::local_source;
 use onewindow_proto::common::v1::Stage;
 use onewindow_proto::supervision::v1 as pb;
 use onewindow_supervision::Supervision;
+use tokio_stream::StreamExt;
 use tokio_util::sync::CancellationToken;
 use tonic::Code;
 
-use crate::events::Story;
-use crate::{day, settings, TestSupervision, DEPT, OTHER_DEPT};
+use crate::events::{item1, publish_item, Story};
+use crate::{applied, day, settings, TestSupervision, DEPT, OTHER_DEPT};
 
 pub async fn warnings(t: &TestSupervision, case_id: &str) -> Vec<pb::Warning> {
     let mut client = t.client.clone();
@@ -36,6 +37,28 @@ async fn levels(t: &TestSupervision, case_id: &str) -> Vec<(i32, i32, String)> {
         .collect();
     out.sort();
     out
+}
+
+/// What the big screen shows of open warnings: (early, yellow, red) and the departments
+/// with most cards, from a new screen's first message.
+async fn open_on_the_dashboard(t: &TestSupervision) -> ([i32; 3], Vec<(String, i32, i32)>) {
+    let mut client = t.client.clone();
+    let d = client
+        .watch_dashboard(tonic::Request::new(pb::WatchDashboardRequest::default()))
+        .await
+        .unwrap()
+        .into_inner()
+        .next()
+        .await
+        .unwrap()
+        .unwrap();
+    (
+        [d.open_early_warnings, d.open_yellow_cards, d.open_red_cards],
+        d.most_cards
+            .into_iter()
+            .map(|c| (c.department_id, c.open_yellow_cards, c.open_red_cards))
+            .collect(),
+    )
 }
 
 const CASE: i32 = pb::WarningScope::Case as i32;
@@ -98,6 +121,13 @@ async fn a_case_left_alone_gets_early_yellow_and_red_once_each_and_none_after_it
             .iter()
             .all(|w| w.status == pb::WarningStatus::Open as i32));
         assert!(before.iter().all(|w| w.staff_subject == "u-clerk"));
+        // The case's and its stage's: each level twice, all of one department.
+        assert_eq!(
+            open_on_the_dashboard(&t).await,
+            ([2, 2, 2], vec![(DEPT.to_string(), 2, 2)]),
+            "{}",
+            t.label()
+        );
 
         story.concluded(day(3, 16), day(3, 2), day(3, 9)).await;
         story.settle().await;
@@ -108,6 +138,7 @@ async fn a_case_left_alone_gets_early_yellow_and_red_once_each_and_none_after_it
             assert_eq!(w.close_reason, "concluded");
             assert_eq!(w.staff_subject, "u-approver");
         }
+        assert_eq!(open_on_the_dashboard(&t).await, ([0, 0, 0], vec![]));
         t.morning_of(day(3, 31)).await;
         assert_eq!(warnings(&t, "case-1").await.len(), 6, "{}", t.label());
     }
@@ -305,6 +336,9 @@ async fn replicas_following_and_scanning_together_issue_each_warning_once() {
 #[tokio::test]
 async fn cards_are_counted_per_department_and_staff_and_staff_see_only_their_own() {
     let mut t = TestSupervision::on_sqlite().await;
+    // The item, and so the office whose windows handle it, is known before the cases.
+    let seq = publish_item(&t, item1()).await;
+    applied(&t.db.db, "catalog", seq).await;
     let mut a = Story::new(&t, 30);
     a.submitted(day(3, 2)).await;
     a.accepted(day(3, 2), day(3, 9), day(3, 20), true).await;
@@ -376,6 +410,24 @@ async fn cards_are_counted_per_department_and_staff_and_staff_see_only_their_own
         .map(|c| c.key.as_str())
         .collect();
     assert_eq!(keys, [DEPT, OTHER_DEPT]);
+    // Both cases are of the item handled at office-a's windows.
+    let by_office = t
+        .client
+        .get_card_counts(t.supervisor(pb::GetCardCountsRequest {
+            from: "2026-03-01".into(),
+            to: "2026-03-31".into(),
+            group_by: pb::CardGrouping::Office as i32,
+            ..Default::default()
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    let offices: Vec<(&str, i32, i32)> = by_office
+        .counts
+        .iter()
+        .map(|c| (c.key.as_str(), c.early_warnings, c.yellow_cards))
+        .collect();
+    assert_eq!(offices, [("office-a", 2, 2)]);
 }
 
 #[tokio::test]

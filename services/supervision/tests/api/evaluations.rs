@@ -3,6 +3,7 @@
 use onewindow_proto::supervision::v1 as pb;
 use tonic::{Code, Request};
 
+use crate::events::Story;
 use crate::{bad_fields, day, TestSupervision, DEPT, OTHER_DEPT};
 
 fn evaluation(
@@ -250,6 +251,34 @@ async fn department_ratings_are_public() {
         .collect();
     assert_eq!(rows, [(OTHER_DEPT, 1, 1.0, 0.0), (DEPT, 3, 0.6667, 0.3333)]);
     assert_eq!(out.departments[1].by_rating, [0, 1, 0, 1, 1]);
+
+    // Timeliness is public beside the ratings: of two cases, one concluded on time.
+    for (n, concluded_on) in [(120, day(3, 6)), (121, day(3, 16))] {
+        let mut s = Story::new(&t, n);
+        s.submitted(day(3, 2)).await;
+        s.accepted(day(3, 2), day(3, 9), day(3, 4), true).await;
+        s.concluded(concluded_on, day(3, 2), day(3, 9)).await;
+        s.settle().await;
+    }
+    let out = t
+        .client
+        .get_department_ratings(Request::new(pb::GetDepartmentRatingsRequest::default()))
+        .await
+        .unwrap()
+        .into_inner();
+    let timeliness: Vec<(&str, i32, i32, f64)> = out
+        .departments
+        .iter()
+        .map(|d| {
+            (
+                d.department_id.as_str(),
+                d.concluded,
+                d.concluded_on_time,
+                d.on_time_rate,
+            )
+        })
+        .collect();
+    assert_eq!(timeliness, [(OTHER_DEPT, 0, 0, 0.0), (DEPT, 2, 1, 0.5)]);
     // Evaluations themselves are for staff: the public sees the rates only.
     let denied = t
         .client

@@ -10,7 +10,7 @@ use onewindow_supervision::{Bid, Contact, EventRef, Method, TradingFacts};
 use tonic::{Code, Request};
 
 use crate::events::Story;
-use crate::{bad_fields, day, TestSupervision, DEPT, OTHER_DEPT};
+use crate::{bad_fields, day, TestSupervision, DEPT, OTHER_DEPT, REGION};
 
 fn march() -> (String, String) {
     ("2026-03-01".into(), "2026-03-31".into())
@@ -211,30 +211,49 @@ async fn bulletins_of_cards_are_published_by_supervisors_and_listed_for_everyone
 
 #[tokio::test]
 async fn the_dashboard_streams_todays_figures_as_they_change() {
-    let mut t = TestSupervision::on_sqlite().await;
-    let mut stream = t
-        .client
-        .watch_dashboard(Request::new(pb::WatchDashboardRequest::default()))
-        .await
-        .unwrap()
-        .into_inner();
-    let first = stream.next().await.unwrap().unwrap();
-    assert_eq!(first.date, "2026-03-02");
-    assert_eq!(first.today.unwrap().accepted, 0);
+    let t = TestSupervision::on_sqlite().await;
+    // Two screens of the city and one of a district: the city's share one feed.
+    let mut screens = Vec::new();
+    for region in ["", "", REGION] {
+        let mut client = t.client.clone();
+        let mut stream = client
+            .watch_dashboard(Request::new(pb::WatchDashboardRequest {
+                region_code: region.into(),
+            }))
+            .await
+            .unwrap()
+            .into_inner();
+        let first = stream.next().await.unwrap().unwrap();
+        assert_eq!(first.date, "2026-03-02");
+        assert_eq!(first.today.unwrap().accepted, 0);
+        screens.push(stream);
+    }
     let mut s = Story::new(&t, 300);
     s.submitted(day(3, 2)).await;
     s.accepted(day(3, 2), day(3, 9), day(3, 4), true).await;
-    let next = tokio::time::timeout(Duration::from_secs(10), async {
-        loop {
-            let d = stream.next().await.unwrap().unwrap();
-            if d.open_cases == 1 {
-                return d;
+    for stream in &mut screens {
+        let next = tokio::time::timeout(Duration::from_secs(10), async {
+            loop {
+                let d = stream.next().await.unwrap().unwrap();
+                if d.open_cases == 1 {
+                    return d;
+                }
             }
+        })
+        .await
+        .expect("the dashboard moved");
+        assert_eq!(next.today.unwrap().accepted, 1);
+    }
+    assert_eq!(t.supervision.dashboard_feeds(), 2);
+    drop(screens);
+    // The feeds end with their last screen.
+    tokio::time::timeout(Duration::from_secs(10), async {
+        while t.supervision.dashboard_feeds() > 0 {
+            tokio::time::sleep(Duration::from_millis(20)).await;
         }
     })
     .await
-    .expect("the dashboard moved");
-    assert_eq!(next.today.unwrap().accepted, 1);
+    .expect("the feeds ended");
 }
 
 #[tokio::test]
