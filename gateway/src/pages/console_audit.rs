@@ -19,7 +19,7 @@ const SERVICES: [(&str, &str, &str, &str); 4] = [
         "catalog",
         "事项目录",
         "Catalog",
-        "item, bundle, batch, catalog",
+        "item, bundle, adjustment_batch, department, calendar, catalog",
     ),
     ("trading", "公共资源交易", "Trading", "project, bid, expert"),
     (

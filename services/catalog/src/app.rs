@@ -266,7 +266,8 @@ impl Catalog {
             .snapshot
             .as_ref()
             .ok_or_else(|| Error::internal(anyhow::anyhow!("demo snapshot vanished")))?;
-        let loaded = crate::import::import(&mut uow, snapshot, &directory).await?;
+        let loaded =
+            crate::import::import(&mut uow, &request.request_id, snapshot, &directory).await?;
         uow.commit(&loaded).await?;
         self.refresh().await?;
         Ok(Some(format!(

@@ -10,14 +10,18 @@ use onewindow_kit::unit_of_work::UnitOfWork;
 use onewindow_proto::catalog::v1 as pb;
 
 use crate::app::NATIONAL;
-use crate::domain::{Directory, ItemId, ItemVersion, VersionStatus};
+use crate::audit;
+use crate::domain::{AdjustmentBatch, Bundle, Directory, ItemId, ItemVersion, VersionStatus};
 use crate::rpc::calendar::year_from_proto;
 use crate::rpc::commands::{import_events, parse_items, parse_regions};
 use crate::rpc::convert::{batch_from_proto, bundle_from_proto, department_from_proto};
 use crate::store::{self, JsonTable};
 
+/// Loads `snapshot`; every object it creates or changes is recorded on its own audit trail,
+/// naming the import by `request_id`.
 pub async fn import(
     uow: &mut UnitOfWork,
+    request_id: &str,
     snapshot: &pb::CatalogSnapshot,
     current: &Directory,
 ) -> Result<pb::ImportCatalogResponse, Error> {
@@ -128,9 +132,12 @@ pub async fn import(
         store::save_department(uow.tx(), d, now).await?;
     }
     let mut conflicts = Violations::new();
+    // A version stored exactly as the snapshot has it is not changed by the import.
+    let mut changed_items = Vec::new();
     for (i, item) in items.iter().enumerate() {
         let stored = store::item_versions(uow.tx(), &item.id).await?;
-        if let Some(existing) = stored.iter().find(|s| s.version == item.version) {
+        let existing = stored.iter().find(|s| s.version == item.version);
+        if let Some(existing) = existing {
             if existing.status == VersionStatus::Published && existing.content != item.content {
                 conflicts.add(
                     format!("snapshot.items[{i}]"),
@@ -138,17 +145,39 @@ pub async fn import(
                 );
             }
         }
+        if existing != Some(item) {
+            changed_items.push(item);
+        }
     }
     if !conflicts.is_empty() {
         return Err(Error::InvalidArgument(conflicts));
     }
     let refs: Vec<&ItemVersion> = items.iter().collect();
     store::save_versions(uow.tx(), &refs).await?;
+    let source = audit::import_source(request_id);
+    for d in departments
+        .iter()
+        .filter(|d| current.department(&d.id) != Some(*d))
+    {
+        audit::record_imported(uow, audit::DEPARTMENT, d.id.as_str(), d, &source).await?;
+    }
+    for v in changed_items {
+        audit::record_imported(uow, audit::ITEM, v.id.as_str(), v, &source).await?;
+    }
     for b in &bundles {
+        let before: Option<Bundle> = store::load_body(uow.tx(), JsonTable::Bundle, &b.id).await?;
         store::save_body(uow.tx(), JsonTable::Bundle, &b.id, b, now).await?;
+        if before.as_ref() != Some(b) {
+            audit::record_imported(uow, audit::BUNDLE, &b.id, b, &source).await?;
+        }
     }
     for b in &batches {
+        let before: Option<AdjustmentBatch> =
+            store::load_body(uow.tx(), JsonTable::Batch, &b.id).await?;
         store::save_body(uow.tx(), JsonTable::Batch, &b.id, b, now).await?;
+        if before.as_ref() != Some(b) {
+            audit::record_imported(uow, audit::BATCH, &b.id, b, &source).await?;
+        }
     }
     let mut check = Calendar::official();
     for (region, schedule) in &calendars {
@@ -159,6 +188,8 @@ pub async fn import(
             .to_toml()
             .map_err(|e| Error::internal(anyhow::anyhow!("{e}")))?;
         store::save_calendar_year(uow.tx(), region, schedule.year, &toml).await?;
+        let object = format!("{region}/{}", schedule.year);
+        audit::record_imported(uow, audit::CALENDAR, &object, &toml, &source).await?;
     }
     let named: Vec<(ItemVersion, String)> = items
         .iter()
@@ -182,20 +213,16 @@ pub async fn import(
         .map(|(r, s)| crate::rpc::calendar::year_to_proto(r, s.year, Some(s)))
         .collect();
     import_events(uow, &named, &published_bundles, &calendar_years).await?;
-    uow.audit(
-        "catalog",
-        "import",
-        "import",
-        format!(
-            "{{\"departments\":{},\"items\":{},\"bundles\":{},\"batches\":{},\"calendars\":{}}}",
-            departments.len(),
-            items.len(),
-            bundles.len(),
-            batches.len(),
-            calendars.len()
-        ),
-    )
-    .await?;
+    let summary = serde_json::json!({
+        "request_id": request_id,
+        "departments": departments.len(),
+        "items": items.len(),
+        "bundles": bundles.len(),
+        "batches": batches.len(),
+        "calendars": calendars.len(),
+    });
+    uow.audit("catalog", "import", "import", summary.to_string())
+        .await?;
     let count = |n: usize| i32::try_from(n).unwrap_or(i32::MAX);
     Ok(pb::ImportCatalogResponse {
         departments: count(departments.len()),

@@ -5,6 +5,7 @@
 #![forbid(unsafe_code)]
 
 pub mod app;
+pub(crate) mod audit;
 pub mod domain;
 pub(crate) mod import;
 pub mod rpc;

@@ -522,14 +522,9 @@ impl CatalogRpc {
         store::save_body(uow.tx(), JsonTable::Batch, &batch.id, &batch, now)
             .await
             .map_err(status)?;
-        uow.audit(
-            "adjustment_batch",
-            &batch.id,
-            "apply",
-            json(&batch.counts().len()),
-        )
-        .await
-        .map_err(status)?;
+        crate::audit::record_batch(&mut uow, &batch, &plan, &current)
+            .await
+            .map_err(status)?;
         self.finish(uow, pb::AdjustmentBatch::from(&batch)).await
     }
 
@@ -692,9 +687,10 @@ impl CatalogRpc {
             Begin::Replay(r) => return Ok(Response::new(r)),
             Begin::New(u) => u,
         };
-        let response = crate::import::import(&mut uow, snapshot, &self.directory())
-            .await
-            .map_err(status)?;
+        let response =
+            crate::import::import(&mut uow, &req.request_id, snapshot, &self.directory())
+                .await
+                .map_err(status)?;
         self.finish(uow, response).await
     }
 }
