@@ -35,6 +35,8 @@ struct Args {
 
 /// Rows per INSERT statement: 15 columns each, well under SQLite's parameter limit.
 const ROWS_PER_STATEMENT: usize = 200;
+/// The columns of `cs_case` each row binds.
+const COLUMNS: usize = 16;
 /// Serials of bulk cases start here, above what the service numbers on its own.
 const FIRST_SERIAL: u32 = 600_000;
 const MAX_PER_REGION_YEAR: u64 = 390_000;
@@ -49,6 +51,7 @@ struct Template {
     region_code: String,
     state: String,
     awaiting_role: String,
+    awaiting_stage: Option<String>,
     applicant_subject: Option<String>,
     body: String,
 }
@@ -78,7 +81,7 @@ async fn main() -> anyhow::Result<()> {
     let db = Db::connect(&args.url, None).await?;
     let rows = sqlx::query(
         "SELECT id, case_number, query_code_hash, item_id, department_id, region_code, state, \
-         awaiting_role, applicant_subject, body FROM cs_case",
+         awaiting_role, awaiting_stage, applicant_subject, body FROM cs_case",
     )
     .fetch_all(db.reader())
     .await?;
@@ -93,6 +96,7 @@ async fn main() -> anyhow::Result<()> {
             region_code: r.try_get("region_code")?,
             state: r.try_get("state")?,
             awaiting_role: r.try_get("awaiting_role")?,
+            awaiting_stage: r.try_get("awaiting_stage")?,
             applicant_subject: r.try_get("applicant_subject")?,
             body: r.try_get("body")?,
         });
@@ -170,19 +174,19 @@ async fn main() -> anyhow::Result<()> {
         for chunk in batch.chunks(ROWS_PER_STATEMENT) {
             let mut sql = String::from(
                 "INSERT INTO cs_case (id, case_number, query_code_hash, item_id, department_id, \
-                 region_code, state, awaiting_role, applicant_subject, applicant_key, \
-                 bundle_case_id, due_date, submitted_at, revision, body) VALUES ",
+                 region_code, state, awaiting_role, awaiting_stage, applicant_subject, \
+                 applicant_key, bundle_case_id, due_date, submitted_at, revision, body) VALUES ",
             );
             for r in 0..chunk.len() {
                 if r > 0 {
                     sql.push(',');
                 }
                 sql.push('(');
-                for c in 1..=15 {
+                for c in 1..=COLUMNS {
                     if c > 1 {
                         sql.push(',');
                     }
-                    sql.push_str(&format!("${}", r * 15 + c));
+                    sql.push_str(&format!("${}", r * COLUMNS + c));
                 }
                 sql.push(')');
             }
@@ -206,6 +210,7 @@ async fn main() -> anyhow::Result<()> {
                     .bind(tpl.region_code.clone())
                     .bind(tpl.state.clone())
                     .bind(tpl.awaiting_role.clone())
+                    .bind(tpl.awaiting_stage.clone())
                     .bind(row.subject.clone())
                     .bind(format!("bulk-key-{}", row.subject.as_deref().unwrap_or("")))
                     .bind(None::<String>)

@@ -66,9 +66,9 @@ async fn one(db: &Db, run: &str, n: u64) -> anyhow::Result<()> {
     .await?;
     sqlx::query(
         "INSERT INTO cs_case (id, case_number, query_code_hash, item_id, department_id, \
-         region_code, state, awaiting_role, applicant_subject, applicant_key, bundle_case_id, \
-         due_date, submitted_at, revision, body) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+         region_code, state, awaiting_role, awaiting_stage, applicant_subject, applicant_key, \
+         bundle_case_id, due_date, submitted_at, revision, body) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
     )
     .bind(&id)
     .bind(format!("ceiling-{run}-{number}"))
@@ -78,6 +78,7 @@ async fn one(db: &Db, run: &str, n: u64) -> anyhow::Result<()> {
     .bind("ceiling")
     .bind("submitted")
     .bind("clerk")
+    .bind(Some("accept".to_string()))
     .bind(Some("ceiling-subject".to_string()))
     .bind("0".repeat(64))
     .bind(None::<String>)

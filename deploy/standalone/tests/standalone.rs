@@ -84,7 +84,22 @@ async fn first_start_loads_the_demo_and_a_restart_keeps_it_once() {
         page_token = page.next_page_token;
     }
     assert!(total >= 48, "{total} demo cases");
-    assert!(states.len() >= 5, "demo cases in {} states", states.len());
+    let every_state: std::collections::BTreeSet<i32> = [
+        cases_pb::CaseState::Submitted,
+        cases_pb::CaseState::SupplementRequested,
+        cases_pb::CaseState::InProgress,
+        cases_pb::CaseState::Concluded,
+        cases_pb::CaseState::IntakeRefused,
+        cases_pb::CaseState::Withdrawn,
+    ]
+    .into_iter()
+    .map(|s| s as i32)
+    .collect();
+    let missing: Vec<_> = every_state
+        .difference(&states)
+        .filter_map(|s| cases_pb::CaseState::try_from(*s).ok())
+        .collect();
+    assert!(missing.is_empty(), "no demo case is {missing:?}");
     stop.cancel();
 
     let (mut client, _, stop) = run(settings(dir.path())).await;

@@ -123,6 +123,8 @@ enum Plot {
     Suspended,
     Approved,
     Denied,
+    /// Accepted, then withdrawn by the applicant while its first stage is under way.
+    Withdrawn,
 }
 
 impl Cases {
@@ -154,6 +156,7 @@ impl Cases {
             Plot::Refused,
             Plot::Approved,
             Plot::Stalled(1),
+            Plot::Withdrawn,
         ];
         let mut made = 0u32;
         let start = today - Duration::days(35);
@@ -446,9 +449,25 @@ impl Cases {
             .collect();
         let stop_after = match plot {
             Plot::Stalled(k) => k,
-            Plot::Suspended => 0,
+            Plot::Suspended | Plot::Withdrawn => 0,
             _ => stages.len(),
         };
+        if matches!(plot, Plot::Withdrawn) {
+            if next_day(&hand) {
+                rpc.withdraw_case(request(
+                    &citizen,
+                    pb::WithdrawCaseRequest {
+                        request_id: format!("demo-withdraw-{n}"),
+                        case_id: case.id.clone(),
+                        revision: case.revision,
+                        reason: "申请人主动撤回申请".into(),
+                    },
+                ))
+                .await
+                .map_err(status_error)?;
+            }
+            return Ok(());
+        }
         if matches!(plot, Plot::Suspended) {
             if let Some(procedure) = terms.allowed_special_procedures.first() {
                 if next_day(&hand) {

@@ -168,6 +168,7 @@ impl CaseService for CaseRpc {
             applicant_id_number: f.applicant_id_number,
             bundle_case_id: f.bundle_case_id,
             awaiting_role: None,
+            awaiting_stage: None,
         };
         // Staff see their own department and region; applicants their own cases.
         if actor.has(Role::Supervisor) || actor.has(Role::Service) {
@@ -241,6 +242,7 @@ impl CaseService for CaseRpc {
             department_id: Some(department),
             region_code: Some(region.clone()),
             awaiting_role: Some(role.to_string()),
+            awaiting_stage: f.stage.map(|s| s.as_str().to_string()),
             ..Default::default()
         };
         let offset = decode_token(f.page.token.as_deref())?;
@@ -258,10 +260,7 @@ impl CaseService for CaseRpc {
             .await
             .map_err(status)?;
         let mut entries = Vec::with_capacity(cases.len());
-        for c in cases.iter().filter(|c| {
-            f.stage
-                .is_none_or(|s| c.current_stage().map(|cs| cs.stage) == Some(s))
-        }) {
+        for c in &cases {
             let case_standing = c
                 .standing(today, &calendar, self.cases.warning_days)
                 .map_err(status)?;

@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
-use crate::domain::{BundleCase, BundleTerms, Case, CaseState, HandlerRole, ItemTerms};
+use crate::domain::{BundleCase, BundleTerms, Case, CaseState, HandlerRole, ItemTerms, Stage};
 
 /// National calendar years are stored under this region code.
 pub const NATIONAL: &str = "000000";
@@ -175,6 +175,16 @@ pub fn awaiting_role(case: &Case) -> &'static str {
     }
 }
 
+/// The stage whose work the case awaits, as its inbox entry shows it: accept while awaiting
+/// intake, then the active stage; none while no role's work is awaited.
+pub fn awaiting_stage(case: &Case) -> Option<&'static str> {
+    match awaiting_role(case) {
+        "" => None,
+        _ if case.state == CaseState::Submitted => Some(Stage::Accept.as_str()),
+        _ => case.current_stage().map(|s| s.stage.as_str()),
+    }
+}
+
 fn due_date(case: &Case) -> Option<String> {
     case.current_stage()
         .and_then(|s| s.due_date)
@@ -185,9 +195,9 @@ fn due_date(case: &Case) -> Option<String> {
 pub async fn insert_case(tx: &mut Tx, case: &Case, query_code_hash: &str) -> Result<(), Error> {
     sqlx::query(
         "INSERT INTO cs_case (id, case_number, query_code_hash, item_id, department_id, \
-         region_code, state, awaiting_role, applicant_subject, applicant_key, bundle_case_id, \
-         due_date, submitted_at, revision, body) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+         region_code, state, awaiting_role, awaiting_stage, applicant_subject, applicant_key, \
+         bundle_case_id, due_date, submitted_at, revision, body) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
     )
     .bind(&case.id)
     .bind(case.case_number.to_string())
@@ -197,6 +207,7 @@ pub async fn insert_case(tx: &mut Tx, case: &Case, query_code_hash: &str) -> Res
     .bind(&case.terms.region_code)
     .bind(case.state.as_str())
     .bind(awaiting_role(case))
+    .bind(awaiting_stage(case))
     .bind(case.applicant_subject.clone())
     .bind(applicant_key(case))
     .bind(case.bundle_case_id.clone())
@@ -217,11 +228,12 @@ fn applicant_key(case: &Case) -> String {
 /// writer got there first.
 pub async fn update_case(tx: &mut Tx, case: &Case, previous: i64) -> Result<bool, Error> {
     let n = sqlx::query(
-        "UPDATE cs_case SET state = $1, awaiting_role = $2, due_date = $3, revision = $4, \
-         body = $5 WHERE id = $6 AND revision = $7",
+        "UPDATE cs_case SET state = $1, awaiting_role = $2, awaiting_stage = $3, due_date = $4, \
+         revision = $5, body = $6 WHERE id = $7 AND revision = $8",
     )
     .bind(case.state.as_str())
     .bind(awaiting_role(case))
+    .bind(awaiting_stage(case))
     .bind(due_date(case))
     .bind(case.revision)
     .bind(to_json(case)?)
@@ -275,9 +287,12 @@ pub struct CaseFilter {
     pub applicant_id_number: Option<String>,
     pub bundle_case_id: Option<String>,
     pub awaiting_role: Option<String>,
+    /// The stage whose work the case awaits (`accept` while awaiting intake).
+    pub awaiting_stage: Option<String>,
 }
 
-/// Cases matching `f`, newest first (or by due date for an inbox), `limit` from `offset`.
+/// Cases matching `f`, newest first (or for an inbox: awaiting intake first, oldest
+/// submission first, then by due date), `limit` from `offset`.
 pub async fn list_cases(
     db: &Db,
     f: &CaseFilter,
@@ -300,6 +315,7 @@ pub async fn list_cases(
         ("applicant_key", key),
         ("bundle_case_id", f.bundle_case_id.clone()),
         ("awaiting_role", f.awaiting_role.clone()),
+        ("awaiting_stage", f.awaiting_stage.clone()),
     ]
     .into_iter()
     .filter_map(|(column, value)| value.map(|v| (column, v)))
@@ -314,8 +330,10 @@ pub async fn list_cases(
             .collect::<Vec<_>>()
             .join(" AND ")
     };
+    // Cases awaiting intake have no due date. SQLite sorts NULLs first and PostgreSQL last
+    // unless told; the inbox index orders them the same way, so a page still stops early.
     let order = if by_due_date {
-        "ORDER BY due_date, submitted_at, id"
+        "ORDER BY due_date NULLS FIRST, submitted_at, id"
     } else {
         "ORDER BY submitted_at DESC, id"
     };

@@ -5,6 +5,7 @@
 
 mod audit;
 mod bundles;
+mod inbox;
 mod lifecycle;
 
 use std::time::Duration;
