@@ -159,6 +159,10 @@ fn announcement(ctx: &Ctx, p: &pb::Project) -> Markup {
                 dt { (ctx.tr("投标开始", "Bids from")) } dd { (when(periods.bid_start.as_ref())) }
                 dt { (ctx.tr("投标截止", "Bid deadline")) } dd.limit { (when(periods.bid_deadline.as_ref())) }
                 @if periods.opening_at.is_some() { dt { (ctx.tr("开标时间", "Opening")) } dd { (when(periods.opening_at.as_ref())) } }
+                @if periods.evaluation_end.is_some() {
+                    dt { (ctx.tr("评标截止", "Evaluation ends")) }
+                    dd { (when(periods.evaluation_end.as_ref())) @if evaluated_late(p) { " " span.card.red { (ctx.tr("评标超期", "evaluated late")) } } }
+                }
                 @if periods.award_publicity_end.is_some() { dt { (ctx.tr("公示截止", "Publicity ends")) } dd { (when(periods.award_publicity_end.as_ref())) } }
                 @if let Some(e) = &p.evaluation {
                     dt { (ctx.tr("评标办法", "Evaluation")) } dd {
@@ -197,6 +201,17 @@ fn announcement(ctx: &Ctx, p: &pb::Project) -> Markup {
             }
         }
     }
+}
+
+/// Whether the panel's evaluation came after the end of the evaluation period (it is not
+/// refused then, but supervision should see it).
+fn evaluated_late(p: &pb::Project) -> bool {
+    let end = p.periods.as_ref().and_then(|x| x.evaluation_end.as_ref());
+    let at = p
+        .evaluation_result
+        .as_ref()
+        .and_then(|e| e.evaluated_at.as_ref());
+    matches!((end, at), (Some(end), Some(at)) if (at.seconds, at.nanos) > (end.seconds, end.nanos))
 }
 
 fn opening_record(ctx: &Ctx, o: &pb::OpeningRecord) -> Markup {
@@ -271,5 +286,41 @@ fn results(ctx: &Ctx, p: &pb::Project) -> Markup {
                     tbody { @for c in &p.contracts { tr { td { (c.title) } td.num { (yuan(c.value_fen)) } td { (c.signed_on) } } } } }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use prost_types::Timestamp;
+
+    use super::*;
+
+    fn project(end: Option<i64>, evaluated: Option<i64>) -> pb::Project {
+        let at = |seconds| Timestamp { seconds, nanos: 0 };
+        pb::Project {
+            periods: Some(pb::Periods {
+                evaluation_end: end.map(at),
+                ..Default::default()
+            }),
+            evaluation_result: evaluated.map(|s| pb::Evaluation {
+                evaluated_at: Some(at(s)),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn an_evaluation_after_the_end_of_its_period_is_late() {
+        assert!(evaluated_late(&project(Some(1_000), Some(1_001))));
+        assert!(!evaluated_late(&project(Some(1_000), Some(1_000))));
+        assert!(
+            !evaluated_late(&project(Some(1_000), None)),
+            "not evaluated yet"
+        );
+        assert!(
+            !evaluated_late(&project(None, Some(1_001))),
+            "no period set"
+        );
     }
 }

@@ -30,6 +30,10 @@ struct Inner {
     db: Db,
     clock: Clock,
     keys: MasterKey,
+    /// Held by each chronograph pass, and by the demo while it replays its weeks of history
+    /// on a clock of its own: the live chronograph must not move the demo's projects on
+    /// (an auction closed as failed before its quotes are replayed) while it is written.
+    passes: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl std::fmt::Debug for Trading {
@@ -53,13 +57,30 @@ impl Trading {
     /// Without a chronograph (demo loading runs on a clock of its own).
     pub(crate) fn new(db: Db, clock: Clock, keys: MasterKey) -> Trading {
         Trading {
-            inner: Arc::new(Inner { db, clock, keys }),
+            inner: Arc::new(Inner {
+                db,
+                clock,
+                keys,
+                passes: Arc::default(),
+            }),
         }
     }
 
     /// The same service seen through another clock, without a chronograph.
     pub(crate) fn with_clock(&self, clock: Clock) -> Trading {
-        Trading::new(self.inner.db.clone(), clock, self.inner.keys.clone())
+        Trading {
+            inner: Arc::new(Inner {
+                db: self.inner.db.clone(),
+                clock,
+                keys: self.inner.keys.clone(),
+                passes: self.inner.passes.clone(),
+            }),
+        }
+    }
+
+    /// Keeps the chronograph from making a pass until the guard is dropped.
+    pub(crate) async fn hold_chronograph(&self) -> tokio::sync::OwnedMutexGuard<()> {
+        self.inner.passes.clone().lock_owned().await
     }
 
     pub fn db(&self) -> &Db {
@@ -110,6 +131,7 @@ async fn chronograph(weak: Weak<Inner>) {
         tokio::time::sleep(CHRONOGRAPH_PERIOD).await;
         let Some(inner) = weak.upgrade() else { return };
         let trading = Trading { inner };
+        let _pass = trading.hold_chronograph().await;
         if let Err(e) = trading.tick().await {
             tracing::warn!(error = %e, "chronograph pass failed");
         }

@@ -281,6 +281,7 @@ impl Player {
 }
 
 pub(crate) async fn load_if_empty(trading: &Trading) -> Result<Option<String>, Error> {
+    let _history = trading.hold_chronograph().await;
     if !store::is_empty(trading.db()).await? {
         return Ok(None);
     }

@@ -129,6 +129,8 @@ fn road_works(d: &Days, h: &mut History) {
     );
     let mut periods = periods(d, (-68, 0), (-45, 0), Some((-45, 1)));
     periods.enquiry_end = d.ts(-55, 0);
+    // Scoring a works tender by five experts: three days, not the category's seven.
+    periods.evaluation_end = d.ts(-42, 1);
     let p = project(
         "御河东路（文瀛湖段）道路提质改造工程施工",
         "道路全长3.2公里，含路基路面、雨污水管网、照明及绿化工程，工期240日历天。",

@@ -8,7 +8,7 @@ use super::auction::AuctionStatus;
 use super::error::TradingError;
 use super::kinds::ProjectState;
 use super::machine::{AmendmentInput, DomainEvent};
-use super::project::{Amendment, Project, MAX_DESCRIPTION_CHARS};
+use super::project::{evaluation_end_problem, Amendment, Project, MAX_DESCRIPTION_CHARS};
 
 fn days(d: Duration) -> i64 {
     d.num_days()
@@ -136,11 +136,19 @@ pub(super) fn amend(
                 format!("must not be before the bid deadline ({deadline})"),
             ));
         }
+        let evaluation_end = moved_evaluation_end(p, opening, wanted, input.evaluation_end)
+            .map_err(|problem| TradingError::invalid("evaluation_end", problem))?;
         p.periods.opening_at = Some(wanted);
+        p.periods.evaluation_end = evaluation_end;
     } else if input.opening_at.is_some() {
         return Err(TradingError::invalid(
             "opening_at",
             "an auction or listing has no opening",
+        ));
+    } else if input.evaluation_end.is_some() {
+        return Err(TradingError::invalid(
+            "evaluation_end",
+            "an auction or listing has no evaluation",
         ));
     }
     p.periods.bid_deadline = deadline;
@@ -185,6 +193,17 @@ fn edit_draft(p: &mut Project, input: AmendmentInput) -> Result<Vec<DomainEvent>
         (false, Some(_)) => v.add("opening_at", "an auction or listing has no opening"),
         _ => {}
     }
+    let mut evaluation_end = None;
+    match (p.periods.opening_at, opening) {
+        (Some(old), Some(new)) => match moved_evaluation_end(p, old, new, input.evaluation_end) {
+            Ok(end) => evaluation_end = end,
+            Err(problem) => v.add("evaluation_end", problem),
+        },
+        _ if input.evaluation_end.is_some() => {
+            v.add("evaluation_end", "an auction or listing has no evaluation")
+        }
+        _ => {}
+    }
     TradingError::check(v)?;
     if let Some(t) = input.title {
         p.title = t.trim().to_string();
@@ -194,5 +213,23 @@ fn edit_draft(p: &mut Project, input: AmendmentInput) -> Result<Vec<DomainEvent>
     }
     p.periods.bid_deadline = deadline;
     p.periods.opening_at = opening;
+    p.periods.evaluation_end = evaluation_end;
     Ok(Vec::new())
+}
+
+/// The evaluation end once the opening moves from `old` to `new`: the one given, or the
+/// current one moved with the opening so that the evaluation keeps its length.
+fn moved_evaluation_end(
+    p: &Project,
+    old: DateTime<Utc>,
+    new: DateTime<Utc>,
+    given: Option<DateTime<Utc>>,
+) -> Result<Option<DateTime<Utc>>, String> {
+    let Some(end) = given.or(p.periods.evaluation_end.map(|end| end + (new - old))) else {
+        return Ok(None);
+    };
+    match evaluation_end_problem(new, end) {
+        Some(problem) => Err(problem),
+        None => Ok(Some(end)),
+    }
 }

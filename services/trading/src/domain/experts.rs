@@ -142,7 +142,7 @@ impl Conflicts {
         }
         e.conflict_credit_codes
             .iter()
-            .find(|c| self.bidders.contains(*c) || **c == self.owner)
+            .find(|c| self.bidders.contains(*c) || **c == self.owner || **c == self.agency)
             .map(|c| format!("declared a conflict with {c}"))
     }
 }
@@ -318,6 +318,38 @@ mod tests {
                 .collect();
             assert_eq!(excluded, ["e003", "e007", "e009"]);
         }
+    }
+
+    #[test]
+    fn a_conflict_declared_with_the_owner_or_the_agency_excludes_the_expert() {
+        let mut pool = pool();
+        let owner = credit_code("11140200MB0000900");
+        let agency = credit_code("91140200MA0A00901");
+        pool[2].conflict_credit_codes.push(owner.clone());
+        pool[4].conflict_credit_codes.push(agency.clone());
+        let c = Conflicts {
+            bidders: BTreeSet::new(),
+            owner,
+            agency: agency.clone(),
+        };
+        let panel = draw_panel(&pool, "医疗设备", 17, &"02".repeat(32), &c, now()).unwrap();
+        let excluded: Vec<(&str, &str)> = panel
+            .excluded
+            .iter()
+            .map(|e| (e.expert_id.as_str(), e.reason.as_str()))
+            .collect();
+        assert_eq!(excluded.len(), 2, "{excluded:?}");
+        assert_eq!(excluded[0].0, "e002");
+        assert_eq!(
+            excluded[1],
+            (
+                "e004",
+                format!("declared a conflict with {agency}").as_str()
+            )
+        );
+        assert!(!panel.candidate_ids.iter().any(|id| id == "e004"));
+        assert!(!panel.members.iter().any(|m| m.expert_id == "e004"));
+        assert_eq!(panel.candidate_ids.len(), 18);
     }
 
     #[test]

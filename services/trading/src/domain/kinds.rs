@@ -115,6 +115,17 @@ impl Category {
         }
     }
 
+    /// The evaluation period when the project does not say, in days after the opening: the
+    /// panel's evaluation and its report (评标报告), which the award publicity follows. Works
+    /// bids, with their construction plans, take a panel longer. Property rights trade by
+    /// auction or listing only, with no evaluation.
+    pub fn default_evaluation_days(self) -> u32 {
+        match self {
+            Category::Construction => 7,
+            Category::GovernmentProcurement | Category::LandUse | Category::PropertyRights => 5,
+        }
+    }
+
     pub fn min_publicity_days(self) -> u32 {
         match self {
             Category::GovernmentProcurement | Category::LandUse => 1,

@@ -31,6 +31,8 @@ pub struct AmendmentInput {
     pub material: bool,
     pub bid_deadline: Option<DateTime<Utc>>,
     pub opening_at: Option<DateTime<Utc>>,
+    /// `None` moves the evaluation end with the opening.
+    pub evaluation_end: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

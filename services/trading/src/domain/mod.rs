@@ -28,6 +28,8 @@ mod machine_props;
 #[cfg(test)]
 mod machine_tests;
 #[cfg(test)]
+mod period_tests;
+#[cfg(test)]
 mod sealed_props;
 
 pub use auction::{AuctionStatus, Participant, Quote, Standing};

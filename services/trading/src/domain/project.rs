@@ -1,7 +1,7 @@
 //! A trading project: what is traded, by whom, in which periods, and everything recorded
 //! about it as it moves through its life (see `machine` for the moves).
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use onewindow_kit::error::Violations;
 use serde::{Deserialize, Serialize};
 
@@ -22,6 +22,9 @@ pub const MAX_TITLE_CHARS: usize = 200;
 pub const MAX_DESCRIPTION_CHARS: usize = 10_000;
 const DEFAULT_PANEL: u32 = 5;
 const DEFAULT_EXTENSION_MINUTES: u32 = 5;
+/// The longest evaluation period, in days after the opening: the award and its publicity
+/// must still fall within the time the bids stay valid.
+pub const MAX_EVALUATION_DAYS: i64 = 30;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Lot {
@@ -41,6 +44,10 @@ pub struct Periods {
     pub bid_start: DateTime<Utc>,
     pub bid_deadline: DateTime<Utc>,
     pub opening_at: Option<DateTime<Utc>>,
+    /// Sealed bids: when the panel's evaluation is due to end (`None` for auctions and
+    /// listings, and for a stored record that lacks it).
+    #[serde(default)]
+    pub evaluation_end: Option<DateTime<Utc>>,
     pub award_publicity_days: u32,
     pub award_publicity_end: Option<DateTime<Utc>>,
 }
@@ -247,6 +254,20 @@ impl ProjectDraft {
             (false, Some(_)) => v.add(f("opening_at"), "an auction or listing has no opening"),
             (false, None) => {}
         }
+        if let Some(end) = p.evaluation_end {
+            match (self.method.is_sealed(), p.opening_at) {
+                (true, Some(opening)) => {
+                    if let Some(problem) = evaluation_end_problem(opening, end) {
+                        v.add(f("evaluation_end"), problem);
+                    }
+                }
+                (true, None) => {}
+                (false, _) => v.add(
+                    f("evaluation_end"),
+                    "an auction or listing has no evaluation",
+                ),
+            }
+        }
         let min = self.category.min_publicity_days();
         v.check(
             p.award_publicity_days != 0 && p.award_publicity_days < min,
@@ -286,6 +307,20 @@ impl ProjectDraft {
     }
 }
 
+/// What is wrong with an evaluation ending at `end` after an opening at `opening`, if
+/// anything: it must end after the opening, within [`MAX_EVALUATION_DAYS`].
+pub fn evaluation_end_problem(opening: DateTime<Utc>, end: DateTime<Utc>) -> Option<String> {
+    if end <= opening {
+        Some("must be after opening_at".into())
+    } else if end - opening > Duration::days(MAX_EVALUATION_DAYS) {
+        Some(format!(
+            "must be at most {MAX_EVALUATION_DAYS} days after opening_at"
+        ))
+    } else {
+        None
+    }
+}
+
 impl Project {
     /// A new draft; defaults fill what the agent left at zero.
     pub fn create(
@@ -298,6 +333,10 @@ impl Project {
         let mut periods = draft.periods;
         if periods.award_publicity_days == 0 {
             periods.award_publicity_days = draft.category.default_publicity_days();
+        }
+        if draft.method.is_sealed() && periods.evaluation_end.is_none() {
+            let days = i64::from(draft.category.default_evaluation_days());
+            periods.evaluation_end = periods.opening_at.map(|at| at + Duration::days(days));
         }
         periods.announced_at = None;
         periods.award_publicity_end = None;

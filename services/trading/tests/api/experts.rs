@@ -1,5 +1,5 @@
-//! The expert draw: experts tied to a bidder, the owner or the agency, or who declared a
-//! conflict, are never drawn; anyone can redo the draw from the published seed.
+//! The expert draw: experts who work for a bidder, the owner or the agency, or who declared a
+//! conflict with any of them, are never drawn; anyone can redo the draw from the published seed.
 
 use onewindow_proto::trading::v1 as pb;
 use onewindow_trading::domain::{draw_panel, Conflicts, Expert};
@@ -16,7 +16,12 @@ async fn the_draw_excludes_conflicted_experts_and_is_reproducible_from_its_seed(
         declared.conflict_credit_codes = vec![party(2).credit_code];
         let mut owners = expert(7, "医疗设备");
         owners.organization_credit_code = owner().credit_code;
-        for (i, e) in [tied, declared, owners].into_iter().enumerate() {
+        let mut declared_agency = expert(9, "医疗设备");
+        declared_agency.conflict_credit_codes = vec![agency().credit_code];
+        for (i, e) in [tied, declared, owners, declared_agency]
+            .into_iter()
+            .enumerate()
+        {
             t.client
                 .put_expert(t.agent(pb::PutExpertRequest {
                     request_id: format!("conflict-{i}"),
@@ -66,13 +71,17 @@ async fn the_draw_excludes_conflicted_experts_and_is_reproducible_from_its_seed(
             .iter()
             .map(|e| (e.expert_id.as_str(), e.reason.as_str()))
             .collect();
-        assert_eq!(excluded.len(), 3, "{excluded:?}");
+        assert_eq!(excluded.len(), 4, "{excluded:?}");
         assert_eq!(excluded[0], ("e003", "works for a bidder"));
         assert!(excluded[1].1.starts_with("declared a conflict"));
         assert_eq!(excluded[2], ("e007", "works for the owner or the agency"));
+        let with_agency = format!("declared a conflict with {}", agency().credit_code);
+        assert_eq!(excluded[3], ("e009", with_agency.as_str()));
         let members: Vec<&str> = panel.members.iter().map(|m| m.expert_id.as_str()).collect();
         assert_eq!(members.len(), 7);
-        assert!(!members.iter().any(|m| ["e003", "e005", "e007"].contains(m)));
+        assert!(!members
+            .iter()
+            .any(|m| ["e003", "e005", "e007", "e009"].contains(m)));
 
         // The public does not see the panel while it works.
         let public = t

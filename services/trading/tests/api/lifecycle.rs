@@ -337,6 +337,7 @@ async fn bad_projects_name_every_bad_field() {
     bad.method = pb::Method::Auction as i32;
     bad.lots[0].budget_fen = -1;
     bad.owner.as_mut().unwrap().credit_code = "91140200MA0K0000X".into();
+    bad.periods.as_mut().unwrap().evaluation_end = Some(ts(opening_time() + Duration::days(2)));
     let status = t
         .client
         .create_project(t.agent(pb::CreateProjectRequest {
@@ -351,6 +352,7 @@ async fn bad_projects_name_every_bad_field() {
         "project.method",
         "project.owner.credit_code",
         "project.lots[0].budget_fen",
+        "project.periods.evaluation_end",
     ] {
         assert!(fields.contains(&f.to_string()), "{f} in {fields:?}");
     }

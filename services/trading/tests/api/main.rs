@@ -1,6 +1,6 @@
 //! Trading over a real socket with a tonic client: sealed bids and their confidentiality,
-//! the project lifecycle, auctions, the expert draw, the chronograph across replicas and
-//! the demo data; on SQLite and, when configured, PostgreSQL.
+//! the project lifecycle and its periods, auctions, the expert draw, the chronograph across
+//! replicas and the demo data; on SQLite and, when configured, PostgreSQL.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 // Fen amounts read as yuan plus two fen digits: `5_100_000_00`.
 #![allow(clippy::inconsistent_digit_grouping)]
@@ -11,6 +11,7 @@ mod audit;
 mod demo;
 mod experts;
 mod lifecycle;
+mod periods;
 mod replicas;
 mod sealed;
 

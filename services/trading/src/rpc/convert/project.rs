@@ -37,6 +37,8 @@ pub fn draft_from_proto(p: &pb::Project, prefix: &str) -> Result<ProjectDraft, V
             let deadline = required_timestamp(x.bid_deadline.as_ref(), &pf("bid_deadline"), &mut v);
             let opening = from_timestamp(x.opening_at.as_ref(), &pf("opening_at"), &mut v);
             let enquiry = from_timestamp(x.enquiry_end.as_ref(), &pf("enquiry_end"), &mut v);
+            let evaluation_end =
+                from_timestamp(x.evaluation_end.as_ref(), &pf("evaluation_end"), &mut v);
             let days = count(x.award_publicity_days, &pf("award_publicity_days"), &mut v);
             start
                 .zip(deadline)
@@ -46,6 +48,7 @@ pub fn draft_from_proto(p: &pb::Project, prefix: &str) -> Result<ProjectDraft, V
                     bid_start,
                     bid_deadline,
                     opening_at: opening,
+                    evaluation_end,
                     award_publicity_days: days,
                     award_publicity_end: None,
                 })
@@ -103,6 +106,7 @@ pub fn amendment_from_proto(r: &pb::AmendProjectRequest) -> Result<AmendmentInpu
     let mut v = Violations::new();
     let deadline = from_timestamp(r.bid_deadline.as_ref(), "bid_deadline", &mut v);
     let opening = from_timestamp(r.opening_at.as_ref(), "opening_at", &mut v);
+    let evaluation_end = from_timestamp(r.evaluation_end.as_ref(), "evaluation_end", &mut v);
     if !v.is_empty() {
         return Err(v);
     }
@@ -114,6 +118,7 @@ pub fn amendment_from_proto(r: &pb::AmendProjectRequest) -> Result<AmendmentInpu
         material: r.material,
         bid_deadline: deadline,
         opening_at: opening,
+        evaluation_end,
     })
 }
 
@@ -150,6 +155,7 @@ pub fn project_to_proto(p: &Project) -> pb::Project {
             award_publicity_days: to_i32(p.periods.award_publicity_days),
             award_publicity_end: optional_timestamp(p.periods.award_publicity_end),
             current_end: optional_timestamp(p.auction.as_ref().map(|a| a.end)),
+            evaluation_end: optional_timestamp(p.periods.evaluation_end),
         }),
         min_valid_bids: to_i32(p.min_valid_bids),
         evaluation: Some(pb::EvaluationRule {
