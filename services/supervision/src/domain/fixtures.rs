@@ -178,13 +178,24 @@ impl Run {
     }
 
     pub fn conclude(&mut self, on: NaiveDate) {
+        self.conclude_as(on, OutcomeKind::Approved, false, false);
+    }
+
+    /// Concluded on time with `outcome`, its reason and legal basis given or not.
+    pub fn conclude_as(
+        &mut self,
+        on: NaiveDate,
+        outcome: OutcomeKind,
+        reason_given: bool,
+        legal_basis_given: bool,
+    ) {
         self.feed(
             on,
             approver(),
             CaseFact::Concluded {
-                outcome: Some(OutcomeKind::Approved),
-                reason_given: false,
-                legal_basis_given: false,
+                outcome: Some(outcome),
+                reason_given,
+                legal_basis_given,
                 immediate: false,
                 deadlines: deadlines(d(3, 9)),
                 late: false,

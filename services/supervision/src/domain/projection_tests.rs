@@ -246,21 +246,11 @@ fn a_denial_without_its_reason_or_legal_basis_is_a_violation() {
         run.accept(&["m1"]);
         run.complete(d(3, 3), clerk(), Stage::Review, Some(Stage::Decide));
         run.complete(d(3, 4), approver(), Stage::Decide, Some(Stage::Conclude));
-        run.feed(
+        run.conclude_as(
             d(3, 5),
-            approver(),
-            CaseFact::Concluded {
-                outcome: Some(OutcomeKind::Denied),
-                reason_given,
-                legal_basis_given,
-                immediate: false,
-                deadlines: deadlines(d(3, 9)),
-                late: false,
-                past_statutory_limit: false,
-                working_days_used: 3,
-                fees: vec![],
-            },
-            "concluded",
+            OutcomeKind::Denied,
+            reason_given,
+            legal_basis_given,
         );
         let expected: &[&str] = if breach {
             &[rules::DENIED_WITHOUT_BASIS]

@@ -208,6 +208,16 @@ async fn one_evaluation_per_case_and_only_with_the_right_query_code() {
     );
 }
 
+/// Every department's ratings and on-time rate, as anyone reads them.
+async fn public_ratings(t: &TestSupervision) -> pb::GetDepartmentRatingsResponse {
+    t.client
+        .clone()
+        .get_department_ratings(Request::new(pb::GetDepartmentRatingsRequest::default()))
+        .await
+        .unwrap()
+        .into_inner()
+}
+
 #[tokio::test]
 async fn department_ratings_are_public() {
     let mut t = TestSupervision::on_sqlite().await;
@@ -231,12 +241,7 @@ async fn department_ratings_are_public() {
             .await
             .unwrap();
     }
-    let out = t
-        .client
-        .get_department_ratings(Request::new(pb::GetDepartmentRatingsRequest::default()))
-        .await
-        .unwrap()
-        .into_inner();
+    let out = public_ratings(&t).await;
     let rows: Vec<(&str, i32, f64, f64)> = out
         .departments
         .iter()
@@ -260,12 +265,7 @@ async fn department_ratings_are_public() {
         s.concluded(concluded_on, day(3, 2), day(3, 9)).await;
         s.settle().await;
     }
-    let out = t
-        .client
-        .get_department_ratings(Request::new(pb::GetDepartmentRatingsRequest::default()))
-        .await
-        .unwrap()
-        .into_inner();
+    let out = public_ratings(&t).await;
     let timeliness: Vec<(&str, i32, i32, f64)> = out
         .departments
         .iter()
