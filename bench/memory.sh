@@ -9,8 +9,8 @@
 #     of each process from /proc/PID/status;
 #  3. load, one phase after the other, each process's peak (VmHWM, reset before each phase
 #     through /proc/PID/clear_refs) recorded per phase: `loadgen --target catalog-get-item`
-#     against the catalog, `cases-load --target submit` and `--target accept` against cases
-#     (loadgen's cases-submit and cases-accept, the item looked up at the catalog), `wrk`
+#     against the catalog, `loadgen --target cases-submit` and `--target cases-accept`
+#     against cases (the item looked up at the catalog with `--catalog-addr`), `wrk`
 #     against the gateway's REST GetItem when wrk is installed; supervision follows the
 #     submissions meanwhile;
 #  4. after the load, once supervision has caught up and IDLE_SECS have passed, VmRSS again;
@@ -216,12 +216,12 @@ ITEM=$(curl -fs "http://$GATEWAY/api/v1/items?pageSize=1" | python3 -c 'import j
 phase "loadgen --addr $CATALOG --target catalog-get-item --concurrency $CONC --seconds $SECONDS_PER_PHASE" \
   bash -c "$BIN/loadgen --addr $CATALOG --target catalog-get-item --concurrency $CONC \
     --seconds $SECONDS_PER_PHASE | tail -1"
-phase "cases-load --addr $CASES --catalog-addr $CATALOG --target submit --concurrency $CONC --seconds $SECONDS_PER_PHASE (an applicant's token)" \
-  bash -c "ONEWINDOW_BENCH_TOKEN=$APPLICANT $BIN/cases-load --addr $CASES --catalog-addr $CATALOG \
-    --target submit --concurrency $CONC --seconds $SECONDS_PER_PHASE | tail -1"
-phase "cases-load --addr $CASES --catalog-addr $CATALOG --target accept --prefill $PREFILL --concurrency $CONC --seconds $SECONDS_PER_PHASE (an applicant's token; a clerk's of $DEPT)" \
-  bash -c "ONEWINDOW_BENCH_TOKEN=$APPLICANT ONEWINDOW_BENCH_STAFF_TOKEN=$CLERK $BIN/cases-load \
-    --addr $CASES --catalog-addr $CATALOG --target accept --prefill $PREFILL \
+phase "loadgen --addr $CASES --catalog-addr $CATALOG --target cases-submit --concurrency $CONC --seconds $SECONDS_PER_PHASE (an applicant's token)" \
+  bash -c "ONEWINDOW_BENCH_TOKEN=$APPLICANT $BIN/loadgen --addr $CASES --catalog-addr $CATALOG \
+    --target cases-submit --concurrency $CONC --seconds $SECONDS_PER_PHASE | tail -1"
+phase "loadgen --addr $CASES --catalog-addr $CATALOG --target cases-accept --prefill $PREFILL --concurrency $CONC --seconds $SECONDS_PER_PHASE (an applicant's token; a clerk's of $DEPT)" \
+  bash -c "ONEWINDOW_BENCH_TOKEN=$APPLICANT ONEWINDOW_BENCH_STAFF_TOKEN=$CLERK $BIN/loadgen \
+    --addr $CASES --catalog-addr $CATALOG --target cases-accept --prefill $PREFILL \
     --concurrency $CONC --seconds $SECONDS_PER_PHASE | tail -1"
 if command -v wrk >/dev/null; then
   phase "wrk -t2 -c$CONC -d${SECONDS_PER_PHASE}s --latency -H 'authorization: Bearer <supervisor>' http://$GATEWAY/api/v1/items/$ITEM" \

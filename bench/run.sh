@@ -25,22 +25,37 @@ for _ in $(seq 1 120); do
   sleep 0.5
 done
 
-echo "# $(date -u +%Y-%m-%dT%H:%MZ) on $(nproc) cores, $(uname -r); ${RUNS} runs of ${SECONDS_PER_RUN}s, ${CONC} callers"
-run() {
-  echo "\$ loadgen $*"
-  $BIN/loadgen "$@" --seconds "$SECONDS_PER_RUN" --runs "$RUNS" | tail -1
+echo "# $(date -u +%Y-%m-%dT%H:%MZ) on $(nproc) cores, $(uname -r); load $(cut -d' ' -f1-3 /proc/loadavg); ${RUNS} runs of ${SECONDS_PER_RUN}s, ${CONC} callers"
+# CPU time (user + system) a process has used, in clock ticks: the server's CPU per call
+# is steadier than throughput on a shared machine, and shows what the client costs apart.
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+per_call() { # ticks-before ticks-after calls
+  python3 -c "import sys; b,a,n=map(int,sys.argv[1:]); print('server CPU %.1f us per call' % ((a-b)/$(getconf CLK_TCK)*1e6/max(n,1)))" "$@"
 }
-run --addr 127.0.0.1:50099 --target hello --concurrency "$CONC"
-run --addr 127.0.0.1:50098 --target catalog-get-item --concurrency "$CONC"
-run --addr 127.0.0.1:50098 --target catalog-list-items --concurrency "$CONC"
+run() { # server-pid loadgen-args...
+  local pid=$1; shift
+  echo "\$ loadgen $*"
+  local before out
+  before=$(ticks "$pid")
+  out=$($BIN/loadgen "$@" --seconds "$SECONDS_PER_RUN" --runs "$RUNS")
+  echo "$out" | tail -1
+  per_call "$before" "$(ticks "$pid")" "$(echo "$out" | grep -v '^median' | grep -o '[0-9]* calls,' | awk '{n += $1} END {print n}')"
+}
+run "$HELLO" --addr 127.0.0.1:50099 --target hello --concurrency "$CONC"
+run "$APP" --addr 127.0.0.1:50098 --target catalog-get-item --concurrency "$CONC"
+run "$APP" --addr 127.0.0.1:50098 --target catalog-list-items --concurrency "$CONC"
+run "$APP" --addr 127.0.0.1:50098 --target catalog-list-items-basic --concurrency "$CONC"
 
 ITEM=$(curl -fs 'http://127.0.0.1:8098/api/v1/items?pageSize=1' | python3 -c 'import json,sys; print(json.load(sys.stdin)["items"][0]["id"])')
 if command -v wrk >/dev/null; then
   echo "\$ wrk -t2 -c$CONC -d${SECONDS_PER_RUN}s --latency http://127.0.0.1:8098/api/v1/items/$ITEM"
   # The gateway rate-limits anonymous callers; the benchmark signs in as a supervisor.
   TOKEN=$($BIN/onewindow token --role supervisor --data-dir "$DATA")
-  wrk -t2 -c"$CONC" -d"${SECONDS_PER_RUN}s" --latency -H "authorization: Bearer $TOKEN" \
-    "http://127.0.0.1:8098/api/v1/items/$ITEM" | grep -E "Requests/sec|50%|90%|99%"
+  before=$(ticks "$APP")
+  out=$(wrk -t2 -c"$CONC" -d"${SECONDS_PER_RUN}s" --latency -H "authorization: Bearer $TOKEN" \
+    "http://127.0.0.1:8098/api/v1/items/$ITEM")
+  echo "$out" | grep -E "Requests/sec|50%|90%|99%"
+  per_call "$before" "$(ticks "$APP")" "$(echo "$out" | awk '/requests in/ {print $1}')"
 else
   echo "wrk not installed (apt-get install wrk): REST figures skipped"
 fi

@@ -4,6 +4,8 @@
 //! loadgen --addr 127.0.0.1:50099 --target hello --concurrency 32 --seconds 10
 //! loadgen --addr 127.0.0.1:50051 --target catalog-get-item --rate 5000 --seconds 10
 //! loadgen --addr 127.0.0.1:50051 --target cases-accept --token $APPLICANT --staff-token $CLERK
+//! loadgen --addr 127.0.0.1:50152 --catalog-addr 127.0.0.1:50151 --target cases-submit \
+//!   --token $APPLICANT
 //! loadgen --addr 127.0.0.1:50051 --target supervision-dashboard --token $SUPERVISOR
 //! ```
 
@@ -31,6 +33,11 @@ struct Args {
     /// host:port of the server.
     #[arg(long)]
     addr: String,
+    /// host:port where cases-submit and cases-accept look up the item they submit to, for a
+    /// cases service that runs in a process of its own without the catalog; `--addr` when
+    /// absent.
+    #[arg(long)]
+    catalog_addr: Option<String>,
     #[arg(long, value_enum)]
     target: Target,
     /// Closed loop: this many callers.
@@ -67,7 +74,10 @@ struct Args {
 enum Target {
     Hello,
     CatalogGetItem,
+    /// A search page of 20 whole items.
     CatalogListItems,
+    /// The same search page in the basic view (what a list of results shows).
+    CatalogListItemsBasic,
     CasesSubmit,
     CasesAccept,
     /// The big screen: the first message of supervision's `WatchDashboard` stream.
@@ -76,6 +86,20 @@ enum Target {
     SupervisionPerformance,
     /// Supervision's `GetMailroomReport` over `--period-days` (it reads case records).
     SupervisionMailroom,
+}
+
+/// The item the cases targets submit to (the first promised one), looked up at
+/// `--catalog-addr` when given, else on the first connection to `--addr`.
+async fn cases_item(args: &Args, channels: &[Channel]) -> anyhow::Result<catalog::Item> {
+    match &args.catalog_addr {
+        Some(addr) => {
+            let channel = Channel::from_shared(format!("http://{addr}"))?
+                .connect()
+                .await?;
+            promised_item(&channel).await
+        }
+        None => promised_item(&channels[0]).await,
+    }
 }
 
 /// Submits `args.prefill` cases with `args.concurrency` callers; returns their ids.
@@ -149,7 +173,7 @@ async fn main() -> anyhow::Result<()> {
                 })
                 .await?
             }
-            Target::CatalogGetItem | Target::CatalogListItems => {
+            Target::CatalogGetItem | Target::CatalogListItems | Target::CatalogListItemsBasic => {
                 let mut probe = CatalogServiceClient::new(channels[0].clone());
                 let items = probe
                     .list_items(catalog::ListItemsRequest {
@@ -166,15 +190,20 @@ async fn main() -> anyhow::Result<()> {
                     .cloned()
                     .map(CatalogServiceClient::new)
                     .collect();
-                let list = matches!(args.target, Target::CatalogListItems);
+                let list = match args.target {
+                    Target::CatalogListItems => Some(catalog::ItemView::Full),
+                    Target::CatalogListItemsBasic => Some(catalog::ItemView::Basic),
+                    _ => None,
+                };
                 run(mode, duration, move |n| {
                     let mut c = clients[n as usize % clients.len()].clone();
                     let id = ids[n as usize % ids.len()].clone();
                     async move {
-                        if list {
+                        if let Some(view) = list {
                             c.list_items(catalog::ListItemsRequest {
                                 query: "许可".into(),
                                 page_size: 20,
+                                view: view.into(),
                                 ..Default::default()
                             })
                             .await
@@ -197,7 +226,7 @@ async fn main() -> anyhow::Result<()> {
                     token.is_some(),
                     "cases-submit needs --token (an applicant's)"
                 );
-                let item = promised_item(&channels[0]).await?;
+                let item = cases_item(&args, &channels).await?;
                 let clients = case_clients(&channels);
                 let run_id = format!("{}-{i}", chrono::Utc::now().timestamp_millis());
                 run(mode, duration, move |n| {
@@ -219,7 +248,7 @@ async fn main() -> anyhow::Result<()> {
                         "cases-accept needs --token (an applicant's) and --staff-token (a clerk's of the item's department)"
                     );
                 };
-                let item = promised_item(&channels[0]).await?;
+                let item = cases_item(&args, &channels).await?;
                 let clients = case_clients(&channels);
                 // Untimed: the cases to accept, submitted before the run.
                 let run_id = format!("{}-{i}", chrono::Utc::now().timestamp_millis());

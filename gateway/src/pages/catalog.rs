@@ -120,6 +120,8 @@ pub async fn search(ctx: Ctx, Query(params): Query<SearchParams>) -> Result<Resp
         r#type: item_type,
         page_size: 20,
         page_token: params.page_token.clone(),
+        // The results show names, departments and limits; each guide reads its whole item.
+        view: pb::ItemView::Basic.into(),
         ..Default::default()
     };
     let page_of = ctx

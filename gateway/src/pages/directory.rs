@@ -100,6 +100,7 @@ pub async fn load_department(
                 department_id: department_id.to_string(),
                 page_size: 100,
                 page_token: page_token.clone(),
+                view: pb::ItemView::Basic.into(),
                 ..Default::default()
             }))
             .await

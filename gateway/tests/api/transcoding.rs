@@ -49,6 +49,21 @@ async fn query_parameters_bind_enums_paging_and_either_name_style() {
     assert!(next_items
         .iter()
         .all(|n| !items.iter().any(|i| i["id"] == n["id"])));
+
+    // The basic view leaves out each item's lists.
+    let basic = t
+        .get_json("/api/v1/items?query=%E8%AE%B8%E5%8F%AF&type=ITEM_TYPE_LICENSE&pageSize=5&view=ITEM_VIEW_BASIC")
+        .await;
+    let basic_items = basic["items"].as_array().unwrap();
+    assert_eq!(basic_items.len(), 5);
+    assert!(items.iter().any(|i| i.get("materials").is_some()));
+    for (b, i) in basic_items.iter().zip(items) {
+        assert_eq!((&b["id"], &b["name"]), (&i["id"], &i["name"]));
+        assert!(
+            b.get("materials").is_none() && b.get("steps").is_none(),
+            "{b}"
+        );
+    }
 }
 
 #[tokio::test]

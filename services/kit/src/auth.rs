@@ -366,7 +366,9 @@ impl TokenVerifier {
     /// the principal into the request's extensions. A bad token is refused outright rather
     /// than treated as anonymous.
     pub fn interceptor(&self) -> impl Fn(Request<()>) -> Result<Request<()>, Status> + Clone {
-        let verifier = self.clone();
+        // The router clones the service, and so the interceptor, for every call: shared, the
+        // validation settings are not copied each time.
+        let verifier = Arc::new(self.clone());
         move |mut req: Request<()>| {
             let principal = match req.metadata().get("authorization") {
                 None => Principal::public(),

@@ -88,7 +88,16 @@ where
     );
     let filter = EnvFilter::try_new(&settings.log_filter)
         .map_err(|e| Error::invalid("telemetry.log_filter", e.to_string()))?;
-    let otel = tracing_opentelemetry::layer().with_tracer(provider.tracer("onewindow"));
+    // Each call opens a span: the attributes that would say nothing about a call (the source
+    // line of the span, the worker thread of an async task, busy and idle time that need a
+    // clock read on every poll) and the activation of the OpenTelemetry context on every
+    // poll (this code reads the context from the span) are left out.
+    let otel = tracing_opentelemetry::layer()
+        .with_tracer(provider.tracer("onewindow"))
+        .with_location(false)
+        .with_threads(false)
+        .with_tracked_inactivity(false)
+        .with_context_activation(false);
     opentelemetry::global::set_tracer_provider(provider);
     let fmt = match settings.log_format {
         LogFormat::Human => tracing_subscriber::fmt::layer()

@@ -110,7 +110,9 @@ pub fn optional_date(s: &str, field: &str, v: &mut Violations) -> Option<Option<
 }
 
 pub fn format_date(d: NaiveDate) -> String {
-    d.format("%Y-%m-%d").to_string()
+    // NaiveDate's Display is ISO 8601 (YYYY-MM-DD), as "%Y-%m-%d" would be, without parsing
+    // a format string on every call.
+    d.to_string()
 }
 
 /// An absent date is the empty string, as the contract spells "not yet".

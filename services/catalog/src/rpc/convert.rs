@@ -50,7 +50,9 @@ pub fn optional_date(s: &str, field: &str, v: &mut Violations) -> Option<NaiveDa
 }
 
 pub fn format_date(d: NaiveDate) -> String {
-    d.format("%Y-%m-%d").to_string()
+    // NaiveDate's Display is ISO 8601 (YYYY-MM-DD), as "%Y-%m-%d" would be, without parsing
+    // a format string on every call.
+    d.to_string()
 }
 
 fn format_optional_date(d: Option<NaiveDate>) -> String {
@@ -338,10 +340,6 @@ fn append(v: &mut Violations, more: Violations) {
 /// The content as a contract item with no version facts (batch entries).
 pub fn content_to_proto(id: &ItemId, c: &ItemContent) -> pb::Item {
     pb::Item {
-        id: id.to_string(),
-        basic_code: c.basic_code.to_string(),
-        name: c.name.clone(),
-        r#type: pb::ItemType::from(c.item_type).into(),
         legal_basis: c
             .legal_basis
             .iter()
@@ -350,14 +348,6 @@ pub fn content_to_proto(id: &ItemId, c: &ItemContent) -> pb::Item {
                 article: b.article.clone(),
             })
             .collect(),
-        department_id: c.department_id.to_string(),
-        region_code: c.region_code.to_string(),
-        level: pb::ItemLevel::from(c.level).into(),
-        service_mode: pb::ServiceMode::from(c.service_mode).into(),
-        window_authorization: pb::WindowAuthorization::from(c.window_authorization).into(),
-        item_class: pb::ItemClass::from(c.item_class).into(),
-        statutory_limit_days: to_i32(c.statutory_limit_days),
-        promised_limit_days: to_i32(c.promised_limit_days),
         steps: c
             .steps
             .iter()
@@ -373,7 +363,6 @@ pub fn content_to_proto(id: &ItemId, c: &ItemContent) -> pb::Item {
             .iter()
             .map(|p| common::SpecialProcedure::from(*p).into())
             .collect(),
-        max_extension_days: to_i32(c.max_extension_days),
         conditions: c.conditions.clone(),
         materials: c
             .materials
@@ -389,7 +378,6 @@ pub fn content_to_proto(id: &ItemId, c: &ItemContent) -> pb::Item {
                 description: m.description.clone(),
             })
             .collect(),
-        free_of_charge: c.free_of_charge,
         fees: c
             .fees
             .iter()
@@ -404,14 +392,52 @@ pub fn content_to_proto(id: &ItemId, c: &ItemContent) -> pb::Item {
         place: c.place.clone(),
         hours: c.hours.clone(),
         phone: c.phone.clone(),
-        online_depth: pb::OnlineDepth::from(c.online_depth).into(),
         keywords: c.keywords.clone(),
+        ..content_summary_to_proto(id, c)
+    }
+}
+
+/// The scalar part of an item's content: what a list of results shows (`ITEM_VIEW_BASIC`).
+fn content_summary_to_proto(id: &ItemId, c: &ItemContent) -> pb::Item {
+    pb::Item {
+        id: id.to_string(),
+        basic_code: c.basic_code.to_string(),
+        name: c.name.clone(),
+        r#type: pb::ItemType::from(c.item_type).into(),
+        department_id: c.department_id.to_string(),
+        region_code: c.region_code.to_string(),
+        level: pb::ItemLevel::from(c.level).into(),
+        service_mode: pb::ServiceMode::from(c.service_mode).into(),
+        window_authorization: pb::WindowAuthorization::from(c.window_authorization).into(),
+        item_class: pb::ItemClass::from(c.item_class).into(),
+        statutory_limit_days: to_i32(c.statutory_limit_days),
+        promised_limit_days: to_i32(c.promised_limit_days),
+        max_extension_days: to_i32(c.max_extension_days),
+        free_of_charge: c.free_of_charge,
+        online_depth: pb::OnlineDepth::from(c.online_depth).into(),
         ..pb::Item::default()
     }
 }
 
 /// A version as the contract shows it, with its department's name (output only).
 pub fn item_to_proto(version: &ItemVersion, department_name: &str) -> pb::Item {
+    with_version(
+        version,
+        department_name,
+        content_to_proto(&version.id, &version.content),
+    )
+}
+
+/// [`item_to_proto`] without the lists and the office's details (`ITEM_VIEW_BASIC`).
+pub fn item_summary_to_proto(version: &ItemVersion, department_name: &str) -> pb::Item {
+    with_version(
+        version,
+        department_name,
+        content_summary_to_proto(&version.id, &version.content),
+    )
+}
+
+fn with_version(version: &ItemVersion, department_name: &str, content: pb::Item) -> pb::Item {
     pb::Item {
         version: to_i32(version.version),
         status: pb::VersionStatus::from(version.status).into(),
@@ -422,7 +448,7 @@ pub fn item_to_proto(version: &ItemVersion, department_name: &str) -> pb::Item {
         department_name: department_name.to_string(),
         cancelled: version.cancelled,
         cancel_reason: version.cancel_reason.clone().unwrap_or_default(),
-        ..content_to_proto(&version.id, &version.content)
+        ..content
     }
 }
 

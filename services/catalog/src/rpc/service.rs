@@ -117,11 +117,11 @@ impl CatalogService for CatalogRpc {
         &self,
         request: Request<pb::ListItemsRequest>,
     ) -> Result<Response<pb::ListItemsResponse>, Status> {
-        let mut query = list_query_from_proto(request.get_ref()).map_err(invalid)?;
+        let (mut query, view) = list_query_from_proto(request.get_ref()).map_err(invalid)?;
         query.drafts = draft_access(&request);
         let state = self.catalog.state();
         let page = state.view.search_ref(&query).map_err(status)?;
-        Ok(Response::new(list_response(&page, &state.directory)))
+        Ok(Response::new(list_response(&page, &state.directory, view)))
     }
 
     async fn get_item(

@@ -72,6 +72,36 @@ async fn public_search_finds_items_by_chinese_substring_and_pages_through() {
             .items
             .iter()
             .all(|i| !first.items.iter().any(|f| f.id == i.id)));
+        // The basic view: the same page, each item without its lists; GetItem has them.
+        let basic = t
+            .client
+            .list_items(pb::ListItemsRequest {
+                query: "许可".into(),
+                page_size: 5,
+                view: pb::ItemView::Basic.into(),
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(basic.total_size, first.total_size);
+        for (b, f) in basic.items.iter().zip(&first.items) {
+            assert_eq!(
+                (&b.id, &b.name, b.promised_limit_days),
+                (&f.id, &f.name, f.promised_limit_days)
+            );
+            assert!(b.materials.is_empty() && b.steps.is_empty() && b.legal_basis.is_empty());
+            assert!(!f.materials.is_empty(), "{}", f.id);
+        }
+        let bad = t
+            .client
+            .list_items(pb::ListItemsRequest {
+                view: 9,
+                ..Default::default()
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(bad_fields(&bad), ["view"]);
         let bad = t
             .client
             .list_items(pb::ListItemsRequest {

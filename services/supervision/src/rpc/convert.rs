@@ -16,7 +16,9 @@ use crate::domain::violation::{Resolution, Violation, ViolationStatus};
 // ---------------------------------------------------------------- primitives
 
 pub fn format_date(d: NaiveDate) -> String {
-    d.format("%Y-%m-%d").to_string()
+    // NaiveDate's Display is ISO 8601 (YYYY-MM-DD), as "%Y-%m-%d" would be, without parsing
+    // a format string on every call.
+    d.to_string()
 }
 
 pub fn opt_date(d: Option<NaiveDate>) -> String {

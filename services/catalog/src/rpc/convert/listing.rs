@@ -4,8 +4,8 @@ use onewindow_kit::error::Violations;
 use onewindow_proto::catalog::v1 as pb;
 
 use super::{
-    code_opt, count, finish, item_class, item_class_name, item_to_proto, item_type, item_type_name,
-    optional, service_mode, service_mode_name, to_i32,
+    code_opt, count, finish, item_class, item_class_name, item_summary_to_proto, item_to_proto,
+    item_type, item_type_name, optional, service_mode, service_mode_name, to_i32,
 };
 use crate::domain::access::DraftAccess;
 use crate::domain::codes::{DepartmentId, RegionCode};
@@ -16,7 +16,10 @@ use crate::domain::snapshot::{
 use crate::domain::stats::CatalogStatistics;
 use crate::domain::version::ItemVersion;
 
-pub fn list_query_from_proto(r: &pb::ListItemsRequest) -> Result<ListQuery, Violations> {
+/// The search a request asks for, and how much of each item to return.
+pub fn list_query_from_proto(
+    r: &pb::ListItemsRequest,
+) -> Result<(ListQuery, pb::ItemView), Violations> {
     let mut v = Violations::new();
     let department_id = if r.department_id.is_empty() {
         Some(None)
@@ -53,8 +56,16 @@ pub fn list_query_from_proto(r: &pb::ListItemsRequest) -> Result<ListQuery, Viol
         "page_token",
         format!("must be at most {MAX_PAGE_TOKEN_CHARS} characters"),
     );
+    let view = match pb::ItemView::try_from(r.view) {
+        Ok(pb::ItemView::Unspecified) => Some(pb::ItemView::Full),
+        Ok(view) => Some(view),
+        Err(_) => {
+            v.add("view", format!("{} is not an item view", r.view));
+            None
+        }
+    };
     let query = (|| {
-        Some(ListQuery {
+        let query = ListQuery {
             query: r.query.clone(),
             department_id: department_id?,
             item_type,
@@ -66,7 +77,8 @@ pub fn list_query_from_proto(r: &pb::ListItemsRequest) -> Result<ListQuery, Viol
             drafts: DraftAccess::Hidden,
             page_size: page_size?,
             page_token: r.page_token.clone(),
-        })
+        };
+        Some((query, view?))
     })();
     finish(v, query)
 }
@@ -74,14 +86,19 @@ pub fn list_query_from_proto(r: &pb::ListItemsRequest) -> Result<ListQuery, Viol
 pub fn list_response<V: std::borrow::Borrow<ItemVersion>>(
     page: &Page<V>,
     directory: &Directory,
+    view: pb::ItemView,
 ) -> pb::ListItemsResponse {
+    let convert = match view {
+        pb::ItemView::Basic => item_summary_to_proto,
+        pb::ItemView::Unspecified | pb::ItemView::Full => item_to_proto,
+    };
     pb::ListItemsResponse {
         items: page
             .items
             .iter()
             .map(|v| {
                 let v = v.borrow();
-                item_to_proto(v, directory.department_name(&v.content.department_id))
+                convert(v, directory.department_name(&v.content.department_id))
             })
             .collect(),
         next_page_token: page.next_page_token.clone().unwrap_or_default(),

@@ -295,19 +295,26 @@ fn new_bundle_without_status_is_a_draft() {
 
 #[test]
 fn list_request_filters_are_optional_and_checked() {
-    let q = list_query_from_proto(&pb::ListItemsRequest::default()).unwrap();
+    let (q, view) = list_query_from_proto(&pb::ListItemsRequest::default()).unwrap();
     assert_eq!(q, ListQuery::default());
+    assert_eq!(
+        view,
+        pb::ItemView::Full,
+        "unset: the whole item, as before views"
+    );
 
-    let q = list_query_from_proto(&pb::ListItemsRequest {
+    let (q, view) = list_query_from_proto(&pb::ListItemsRequest {
         query: "许可".into(),
         department_id: "scjgj".into(),
         r#type: pb::ItemType::License as i32,
         region_code: "140200".into(),
         status: "draft".into(),
         page_size: 20,
+        view: pb::ItemView::Basic as i32,
         ..pb::ListItemsRequest::default()
     })
     .unwrap();
+    assert_eq!(view, pb::ItemView::Basic);
     assert_eq!(q.department_id, Some(dept("scjgj")));
     assert_eq!(q.item_type, Some(crate::domain::ItemType::License));
     assert_eq!(q.status, StatusFilter::Draft);
@@ -318,21 +325,58 @@ fn list_request_filters_are_optional_and_checked() {
         item_class: 42,
         status: "everything".into(),
         page_size: -1,
+        view: 7,
         ..pb::ListItemsRequest::default()
     })
     .unwrap_err();
     let got: Vec<&str> = fields(&v).into_iter().map(|(f, _)| f).collect();
-    assert_eq!(got, ["department_id", "item_class", "status", "page_size"]);
+    assert_eq!(
+        got,
+        ["department_id", "item_class", "status", "page_size", "view"]
+    );
 }
 
 #[test]
 fn list_response_names_each_items_department() {
     let view = sample_view();
     let page = view.search(&ListQuery::default()).unwrap();
-    let response = list_response(&page, view.directory());
+    let response = list_response(&page, view.directory(), pb::ItemView::Full);
     assert_eq!(response.total_size, 3);
     assert_eq!(response.next_page_token, "");
     assert_eq!(response.items[0].department_name, "大同市地方税务局");
+}
+
+#[test]
+fn the_basic_view_is_the_full_item_without_its_lists_and_office() {
+    let view = sample_view();
+    let page = view.search(&ListQuery::default()).unwrap();
+    let full = list_response(&page, view.directory(), pb::ItemView::Full);
+    let basic = list_response(&page, view.directory(), pb::ItemView::Basic);
+    assert_eq!(
+        (basic.total_size, &basic.next_page_token),
+        (full.total_size, &full.next_page_token)
+    );
+    assert!(full
+        .items
+        .iter()
+        .any(|i| !i.materials.is_empty() && !i.steps.is_empty()));
+    for (b, f) in basic.items.iter().zip(&full.items) {
+        let expected = pb::Item {
+            legal_basis: vec![],
+            steps: vec![],
+            allowed_special_procedures: vec![],
+            conditions: vec![],
+            materials: vec![],
+            fees: vec![],
+            office_id: String::new(),
+            place: String::new(),
+            hours: String::new(),
+            phone: String::new(),
+            keywords: vec![],
+            ..f.clone()
+        };
+        assert_eq!(b, &expected);
+    }
 }
 
 #[test]
