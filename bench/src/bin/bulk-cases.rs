@@ -37,8 +37,11 @@ struct Args {
 const ROWS_PER_STATEMENT: usize = 200;
 /// The columns of `cs_case` each row binds.
 const COLUMNS: usize = 16;
-/// Serials of bulk cases start here, above what the service numbers on its own.
+/// Serials of bulk cases start here, above what the service numbers on its own; past the
+/// last six-digit serial they go on from `WRAP_SERIAL`. Open cases are all recent, so the
+/// current year takes more than its share.
 const FIRST_SERIAL: u32 = 600_000;
+const WRAP_SERIAL: u32 = 100_000;
 const MAX_PER_REGION_YEAR: u64 = 390_000;
 
 #[derive(Clone)]
@@ -155,7 +158,16 @@ async fn main() -> anyhow::Result<()> {
             let serial = serials
                 .entry((tpl.region_code.clone(), year))
                 .or_insert(FIRST_SERIAL);
-            *serial += 1;
+            *serial = match *serial {
+                999_999 => WRAP_SERIAL,
+                s => s + 1,
+            };
+            // A case number has six digits: a region-year holds 900 000 bulk cases at most.
+            anyhow::ensure!(
+                *serial != FIRST_SERIAL,
+                "more than 900 000 cases in {} in {year}: load fewer",
+                tpl.region_code
+            );
             let due_date = (!tpl.awaiting_role.is_empty() || tpl.state == "in_progress")
                 .then(|| (today + chrono::Duration::days(rng.gen_range(-10..30))).to_string());
             batch.push(Row15 {
