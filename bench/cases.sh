@@ -9,6 +9,7 @@
 #   ENGINE=postgres PG=postgres://postgres@127.0.0.1:5432 bash bench/cases.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 SECONDS_PER_RUN=${1:-10}
 RUNS=${2:-3}
 CONC=${CONCURRENCY:-32}
@@ -27,7 +28,6 @@ cleanup() {
   for db in "${DATABASES[@]}"; do psql "$PG/postgres" -qc "DROP DATABASE IF EXISTS $db" || true; done
 }
 trap cleanup EXIT
-rss() { awk '/VmRSS/ {print $2 " kB"}' "/proc/$1/status"; }
 
 case "$ENGINE" in
   sqlite) CASES_URL="sqlite://$DATA/cases.db" ;;
@@ -46,10 +46,7 @@ esac
 
 ONEWINDOW_GRPC_ADDR=127.0.0.1:50098 ONEWINDOW_GATEWAY__LISTEN_ADDR=127.0.0.1:8098 \
   ONEWINDOW_TELEMETRY__LOG_FILTER=warn $BIN/onewindow serve --data-dir "$DATA" >/dev/null & APP=$!
-for _ in $(seq 1 240); do
-  curl -fs http://127.0.0.1:8098/readyz >/dev/null 2>&1 && break
-  sleep 0.5
-done
+wait_ready 127.0.0.1:8098
 echo "# $(date -u +%Y-%m-%dT%H:%MZ) $ENGINE on $(nproc) cores; load $(cut -d' ' -f1-3 /proc/loadavg); ${RUNS} runs of ${SECONDS_PER_RUN}s, ${CONC} callers"
 sleep 5
 echo "standalone idle: RSS $(rss $APP)"

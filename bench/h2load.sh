@@ -13,6 +13,7 @@
 #   CLIENTS=32 STREAMS=8 THREADS=2 SKIP_BUILD=1 bash bench/h2load.sh 200000 3
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 REQUESTS=${1:-200000}
 RUNS=${2:-3}
 CLIENTS=${CLIENTS:-32}
@@ -43,14 +44,7 @@ APP_ADDR=127.0.0.1:$P_GRPC
 $BIN/hello-server "$HELLO_ADDR" >/dev/null & HELLO=$!
 ONEWINDOW_GRPC_ADDR=$APP_ADDR ONEWINDOW_GATEWAY__LISTEN_ADDR=127.0.0.1:$P_HTTP \
   ONEWINDOW_TELEMETRY__LOG_FILTER=warn $BIN/onewindow serve --data-dir "$DATA" >/dev/null & APP=$!
-for _ in $(seq 1 240); do
-  curl -fs "http://127.0.0.1:$P_HTTP/readyz" >/dev/null 2>&1 && break
-  sleep 0.5
-done
-curl -fs "http://127.0.0.1:$P_HTTP/readyz" >/dev/null || {
-  echo "the standalone binary did not become ready" >&2
-  exit 1
-}
+wait_ready "127.0.0.1:$P_HTTP"
 ITEM=$(curl -fs "http://127.0.0.1:$P_HTTP/api/v1/items?pageSize=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["items"][0]["id"])')
 
 # A gRPC request body: the message with field 1 (a string) set, length-prefixed.

@@ -6,6 +6,7 @@
 #   bash bench/latency.sh [seconds-per-run]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 SECONDS_PER_RUN=${1:-10}
 [ "${SKIP_BUILD:-0}" = 1 ] || cargo build --release -p onewindow -p onewindow-bench >/dev/null
 BIN=target/release
@@ -15,10 +16,7 @@ trap cleanup EXIT
 $BIN/hello-server 127.0.0.1:50099 >/dev/null & HELLO=$!
 ONEWINDOW_GRPC_ADDR=127.0.0.1:50098 ONEWINDOW_GATEWAY__LISTEN_ADDR=127.0.0.1:8098 \
   ONEWINDOW_TELEMETRY__LOG_FILTER=warn $BIN/onewindow serve --data-dir "$DATA" >/dev/null & APP=$!
-for _ in $(seq 1 120); do
-  curl -fs http://127.0.0.1:8098/readyz >/dev/null 2>&1 && break
-  sleep 0.5
-done
+wait_ready 127.0.0.1:8098
 echo "# $(date -u +%Y-%m-%dT%H:%MZ) on $(nproc) cores; load $(cut -d' ' -f1-3 /proc/loadavg)"
 MAX=$($BIN/loadgen --addr 127.0.0.1:50099 --target hello --seconds "$SECONDS_PER_RUN" | tail -1 \
   | sed -E 's/^median: ([0-9]+) calls.*/\1/')

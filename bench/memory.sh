@@ -22,6 +22,7 @@
 #   CONCURRENCY=32 PREFILL=10000 IDLE_SECS=5 SKIP_BUILD=1 bash bench/memory.sh 10
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 SECONDS_PER_PHASE=${1:-10}
 CONC=${CONCURRENCY:-32}
 PREFILL=${PREFILL:-10000}
@@ -99,14 +100,6 @@ caught_up() {
     sleep 1
   done
   echo "the streams in $dir were not followed to their heads within 300 s" >&2
-  exit 1
-}
-wait_ready() {
-  for _ in $(seq 1 600); do
-    curl -fs "http://$1/readyz" >/dev/null 2>&1 && return 0
-    sleep 0.5
-  done
-  echo "nothing ready at http://$1/readyz" >&2
   exit 1
 }
 

@@ -10,6 +10,7 @@
 #   RATES=100,200,400 SKIP_BUILD=1 bash bench/mixed.sh 20
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 SECONDS_PER_STEP=${1:-10}
 RATES=${RATES:-50,100,200,300,400,600,800}
 [ "${SKIP_BUILD:-0}" = 1 ] || cargo build --release -p onewindow -p onewindow-bench >/dev/null
@@ -23,7 +24,6 @@ cleanup() {
 }
 trap cleanup EXIT
 load() { cut -d' ' -f1-3 /proc/loadavg; }
-rss() { awk '/VmRSS/ {print $2 " kB"}' "/proc/$1/status"; }
 
 # Pages and case lookups are anonymous, and the gateway limits anonymous callers per address
 # (20/s, burst 60, by default): every request here comes from 127.0.0.1, so the limit is
@@ -32,12 +32,7 @@ ONEWINDOW_GRPC_ADDR=$GRPC ONEWINDOW_GATEWAY__LISTEN_ADDR=$HTTP \
   ONEWINDOW_GATEWAY__LIMITS__ANONYMOUS_PER_SECOND=1000000 \
   ONEWINDOW_GATEWAY__LIMITS__ANONYMOUS_BURST=1000000 \
   ONEWINDOW_TELEMETRY__LOG_FILTER=warn $BIN/onewindow serve --data-dir "$DATA" >/dev/null & APP=$!
-ready=0
-for _ in $(seq 1 240); do
-  if curl -fs "http://$HTTP/readyz" >/dev/null 2>&1; then ready=1; break; fi
-  sleep 0.5
-done
-[ "$ready" = 1 ] || { echo "the standalone binary did not become ready" >&2; exit 1; }
+wait_ready "$HTTP"
 
 echo "# $(date -u +%Y-%m-%dT%H:%MZ) on $(nproc) cores, $(uname -r); load $(load)"
 echo "# onewindow built $(date -u -r $BIN/onewindow +%Y-%m-%dT%H:%MZ); standalone on SQLite, demo data, log filter warn"

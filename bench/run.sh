@@ -7,6 +7,7 @@
 #   bash bench/run.sh [seconds-per-run] [runs]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 SECONDS_PER_RUN=${1:-10}
 RUNS=${2:-3}
 CONC=${CONCURRENCY:-32}
@@ -20,15 +21,11 @@ trap cleanup EXIT
 $BIN/hello-server 127.0.0.1:50099 >/dev/null & HELLO=$!
 ONEWINDOW_GRPC_ADDR=127.0.0.1:50098 ONEWINDOW_GATEWAY__LISTEN_ADDR=127.0.0.1:8098 \
   ONEWINDOW_TELEMETRY__LOG_FILTER=warn $BIN/onewindow serve --data-dir "$DATA" >/dev/null & APP=$!
-for _ in $(seq 1 120); do
-  curl -fs http://127.0.0.1:8098/readyz >/dev/null 2>&1 && break
-  sleep 0.5
-done
+wait_ready 127.0.0.1:8098
 
 echo "# $(date -u +%Y-%m-%dT%H:%MZ) on $(nproc) cores, $(uname -r); load $(cut -d' ' -f1-3 /proc/loadavg); ${RUNS} runs of ${SECONDS_PER_RUN}s, ${CONC} callers"
-# CPU time (user + system) a process has used, in clock ticks: the server's CPU per call
-# is steadier than throughput on a shared machine, and shows what the client costs apart.
-ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# The server's CPU per call (`cpu_ticks`) is steadier than throughput on a shared machine,
+# and shows what the client costs apart.
 per_call() { # ticks-before ticks-after calls
   python3 -c "import sys; b,a,n=map(int,sys.argv[1:]); print('server CPU %.1f us per call' % ((a-b)/$(getconf CLK_TCK)*1e6/max(n,1)))" "$@"
 }
@@ -36,10 +33,10 @@ run() { # server-pid loadgen-args...
   local pid=$1; shift
   echo "\$ loadgen $*"
   local before out
-  before=$(ticks "$pid")
+  before=$(cpu_ticks "$pid")
   out=$($BIN/loadgen "$@" --seconds "$SECONDS_PER_RUN" --runs "$RUNS")
   echo "$out" | tail -1
-  per_call "$before" "$(ticks "$pid")" "$(echo "$out" | grep -v '^median' | grep -o '[0-9]* calls,' | awk '{n += $1} END {print n}')"
+  per_call "$before" "$(cpu_ticks "$pid")" "$(echo "$out" | grep -v '^median' | grep -o '[0-9]* calls,' | awk '{n += $1} END {print n}')"
 }
 run "$HELLO" --addr 127.0.0.1:50099 --target hello --concurrency "$CONC"
 run "$APP" --addr 127.0.0.1:50098 --target catalog-get-item --concurrency "$CONC"
@@ -51,11 +48,11 @@ if command -v wrk >/dev/null; then
   echo "\$ wrk -t2 -c$CONC -d${SECONDS_PER_RUN}s --latency http://127.0.0.1:8098/api/v1/items/$ITEM"
   # The gateway rate-limits anonymous callers; the benchmark signs in as a supervisor.
   TOKEN=$($BIN/onewindow token --role supervisor --data-dir "$DATA")
-  before=$(ticks "$APP")
+  before=$(cpu_ticks "$APP")
   out=$(wrk -t2 -c"$CONC" -d"${SECONDS_PER_RUN}s" --latency -H "authorization: Bearer $TOKEN" \
     "http://127.0.0.1:8098/api/v1/items/$ITEM")
   echo "$out" | grep -E "Requests/sec|50%|90%|99%"
-  per_call "$before" "$(ticks "$APP")" "$(echo "$out" | awk '/requests in/ {print $1}')"
+  per_call "$before" "$(cpu_ticks "$APP")" "$(echo "$out" | awk '/requests in/ {print $1}')"
 else
   echo "wrk not installed (apt-get install wrk): REST figures skipped"
 fi

@@ -22,6 +22,7 @@
 #   PARTS=scale SCAN_RUNS=5 bash bench/scale.sh 20     # scan and dashboard only
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 SECONDS_PER_RUN=${1:-10}
 PARTS=${PARTS:-propagation scale}
 RATES=${RATES-100 1000}
@@ -40,17 +41,11 @@ cleanup() {
 }
 trap cleanup EXIT
 load() { cut -d' ' -f1-3 /proc/loadavg; }
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
 start_app() {
   ONEWINDOW_GRPC_ADDR=$GRPC ONEWINDOW_GATEWAY__LISTEN_ADDR=$HTTP \
     ONEWINDOW_TELEMETRY__LOG_FILTER=warn $BIN/onewindow serve --data-dir "$DATA" >/dev/null & APP=$!
-  for _ in $(seq 1 600); do
-    curl -fs "http://$HTTP/readyz" >/dev/null 2>&1 && return 0
-    sleep 0.5
-  done
-  echo "the standalone binary did not become ready" >&2
-  exit 1
+  wait_ready "$HTTP"
 }
 stop_app() { kill "$APP"; wait "$APP" 2>/dev/null || true; APP=; }
 
