@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Measures OneWindow against this machine's limit in one run: a bare tonic hello-world
 # server, then the catalog's GetItem and ListItems over gRPC, then GetItem through the
-# gateway's REST API. Prints each figure with the command that produced it; figures are
-# compared as ratios within the run (the machine is shared and noisy).
+# gateway's REST API twice: the standalone binary's gateway, which calls the services of
+# its own process, and `onewindow-gateway` in a process of its own calling them over gRPC
+# (as deployed on Kubernetes). Prints each figure with the command that produced it;
+# figures are compared as ratios within the run (the machine is shared and noisy).
 #
 #   bash bench/run.sh [seconds-per-run] [runs]
 set -euo pipefail
@@ -12,10 +14,11 @@ SECONDS_PER_RUN=${1:-10}
 RUNS=${2:-3}
 CONC=${CONCURRENCY:-32}
 
-[ "${SKIP_BUILD:-0}" = 1 ] || cargo build --release -p onewindow -p onewindow-bench >/dev/null
+[ "${SKIP_BUILD:-0}" = 1 ] || cargo build --release -p onewindow -p onewindow-bench \
+  -p onewindow-gateway >/dev/null
 BIN=target/release
 DATA=$(mktemp -d)
-cleanup() { kill "${HELLO:-}" "${APP:-}" 2>/dev/null || true; rm -rf "$DATA"; }
+cleanup() { kill "${HELLO:-}" "${APP:-}" "${GATEWAY:-}" 2>/dev/null || true; rm -rf "$DATA"; }
 trap cleanup EXIT
 
 $BIN/hello-server 127.0.0.1:50099 >/dev/null & HELLO=$!
@@ -44,15 +47,44 @@ run "$APP" --addr 127.0.0.1:50098 --target catalog-list-items --concurrency "$CO
 run "$APP" --addr 127.0.0.1:50098 --target catalog-list-items-basic --concurrency "$CONC"
 
 ITEM=$(curl -fs 'http://127.0.0.1:8098/api/v1/items?pageSize=1' | python3 -c 'import json,sys; print(json.load(sys.stdin)["items"][0]["id"])')
-if command -v wrk >/dev/null; then
-  echo "\$ wrk -t2 -c$CONC -d${SECONDS_PER_RUN}s --latency http://127.0.0.1:8098/api/v1/items/$ITEM"
+# The standalone's gateway and one apart, in front of the standalone's gRPC port, signing
+# with the same key (so the same token passes both).
+cat > "$DATA/gateway.toml" <<TOML
+[gateway]
+listen_addr = "127.0.0.1:8097"
+[gateway.upstreams]
+default = "http://127.0.0.1:50098"
+[gateway.upstreams.packages]
+"onewindow.catalog.v1" = "http://127.0.0.1:50098"
+"onewindow.cases.v1" = "http://127.0.0.1:50098"
+"onewindow.trading.v1" = "http://127.0.0.1:50098"
+"onewindow.supervision.v1" = "http://127.0.0.1:50098"
+[auth]
+private_key_file = "$DATA/issuer-key.pem"
+[telemetry]
+log_filter = "warn"
+TOML
+$BIN/onewindow-gateway --config "$DATA/gateway.toml" >/dev/null & GATEWAY=$!
+wait_ready 127.0.0.1:8097
+rest() { # label port pid...
+  local label=$1 port=$2; shift 2
+  echo "# REST GetItem, $label"
+  echo "\$ wrk -t2 -c$CONC -d${SECONDS_PER_RUN}s --latency http://127.0.0.1:$port/api/v1/items/$ITEM"
+  local before=0 after=0 p
+  for p in "$@"; do before=$((before + $(cpu_ticks "$p"))); done
   # The gateway rate-limits anonymous callers; the benchmark signs in as a supervisor.
-  TOKEN=$($BIN/onewindow token --role supervisor --data-dir "$DATA")
-  before=$(cpu_ticks "$APP")
   out=$(wrk -t2 -c"$CONC" -d"${SECONDS_PER_RUN}s" --latency -H "authorization: Bearer $TOKEN" \
-    "http://127.0.0.1:8098/api/v1/items/$ITEM")
+    "http://127.0.0.1:$port/api/v1/items/$ITEM")
+  for p in "$@"; do after=$((after + $(cpu_ticks "$p"))); done
   echo "$out" | grep -E "Requests/sec|50%|90%|99%"
-  per_call "$before" "$(cpu_ticks "$APP")" "$(echo "$out" | awk '/requests in/ {print $1}')"
+  per_call "$before" "$after" "$(echo "$out" | awk '/requests in/ {print $1}')"
+}
+if command -v wrk >/dev/null; then
+  TOKEN=$($BIN/onewindow token --role supervisor --data-dir "$DATA")
+  for _ in $(seq 1 "$RUNS"); do
+    rest "the standalone's gateway (in process)" 8098 "$APP"
+    rest "onewindow-gateway apart (over gRPC; CPU of both processes)" 8097 "$GATEWAY" "$APP"
+  done
 else
   echo "wrk not installed (apt-get install wrk): REST figures skipped"
 fi

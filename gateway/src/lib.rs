@@ -25,6 +25,7 @@ use axum::http::{header, HeaderName, HeaderValue, StatusCode};
 use axum::routing::{any, get};
 use axum::Router;
 use onewindow_kit::auth::{TokenIssuer, TokenVerifier};
+use onewindow_kit::remote::Transport;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tower_http::compression::CompressionLayer;
@@ -81,12 +82,34 @@ impl Gateway {
         issuer: Option<TokenIssuer>,
         verifier: TokenVerifier,
     ) -> Result<Gateway, Error> {
+        Self::build_on(settings, issuer, verifier, None).await
+    }
+
+    /// The gateway of a process that serves every service itself (the standalone binary):
+    /// it calls them through `local` ([`onewindow_kit::serve::GrpcServer::in_process`]),
+    /// and `settings.upstreams` names no endpoint.
+    pub async fn build_in_process(
+        settings: GatewaySettings,
+        issuer: Option<TokenIssuer>,
+        verifier: TokenVerifier,
+        local: Transport,
+    ) -> Result<Gateway, Error> {
+        Self::build_on(settings, issuer, verifier, Some(local)).await
+    }
+
+    async fn build_on(
+        settings: GatewaySettings,
+        issuer: Option<TokenIssuer>,
+        verifier: TokenVerifier,
+        local: Option<Transport>,
+    ) -> Result<Gateway, Error> {
         let routes = transcode::RouteTable::from_pool(onewindow_proto::descriptor_pool())?;
         let packages = routes.packages();
         let upstreams = upstream::Upstreams::new(
             &settings.upstreams,
             settings.limits.max_upload_bytes,
             packages.iter().map(String::as_str),
+            local,
         )?;
         let openapi = serde_json::to_string(&openapi::document(&routes))
             .map_err(|e| Error::Config(format!("openapi document: {e}")))?;

@@ -1,5 +1,6 @@
 //! The gRPC side: one lazily connected channel per upstream, balanced over the upstream's
-//! endpoints (replicas); requests carrying the caller's token, trace context and deadline;
+//! endpoints (replicas), or the services themselves when the gateway runs in their process;
+//! requests carrying the caller's token, trace context and deadline;
 //! reads retried with backoff while an upstream answers UNAVAILABLE; a pass-through codec for
 //! generic calls; health checks.
 
@@ -8,11 +9,10 @@ use std::future::Future;
 use std::time::Duration;
 
 use bytes::{Buf, BufMut, Bytes};
-use onewindow_kit::remote::{self, PeerSettings};
+use onewindow_kit::remote::{self, PeerSettings, Transport};
 use onewindow_kit::uploads;
 use tonic::codec::{Codec, DecodeBuf, Decoder, EncodeBuf, Encoder};
 use tonic::metadata::MetadataValue;
-use tonic::transport::Channel;
 use tonic::Status;
 
 use crate::settings::UpstreamSettings;
@@ -21,7 +21,9 @@ use crate::Error;
 /// Channels by package name; packages sharing their endpoints share a channel.
 #[derive(Clone)]
 pub struct Upstreams {
-    by_endpoint: BTreeMap<String, Channel>,
+    by_endpoint: BTreeMap<String, Transport>,
+    /// Every package is served by this process (`IN_PROCESS`).
+    local: bool,
     settings: UpstreamSettings,
     timeout: Duration,
     retry_deadline: Duration,
@@ -39,19 +41,30 @@ pub struct Upstreams {
 /// files that a service accepts.
 pub const MAX_RECEIVE_BYTES: usize = uploads::LARGEST_FILE_MESSAGE;
 
+/// The name readiness reports for the services of the gateway's own process.
+pub const IN_PROCESS: &str = "in-process";
+
 impl Upstreams {
     /// Channels for every package in `packages`; they connect on first use, so the gateway
     /// starts even while a service is still coming up.
     ///
     /// Messages up to `max_send_bytes` go up (the upload body limit: a body's message is
     /// never larger than its JSON or its form).
+    ///
+    /// With `local` (the services of this very process, in the standalone binary) every
+    /// package is called there and the endpoints in `settings` are not used.
     pub fn new<'a>(
         settings: &UpstreamSettings,
         max_send_bytes: usize,
         packages: impl IntoIterator<Item = &'a str>,
+        local: Option<Transport>,
     ) -> Result<Self, Error> {
         let mut by_endpoint = BTreeMap::new();
-        for package in packages {
+        let is_local = local.is_some();
+        if let Some(local) = local {
+            by_endpoint.insert(IN_PROCESS.to_string(), local);
+        }
+        for package in packages.into_iter().filter(|_| !is_local) {
             let endpoints = settings.endpoints_for(package);
             let key = endpoints.join(",");
             if by_endpoint.contains_key(&key) {
@@ -66,10 +79,11 @@ impl Upstreams {
             };
             let channel = remote::channel(&peer)
                 .map_err(|e| Error::Config(format!("upstream {key} for {package}: {e}")))?;
-            by_endpoint.insert(key, channel);
+            by_endpoint.insert(key, remote::over_network(channel));
         }
         Ok(Upstreams {
             by_endpoint,
+            local: is_local,
             settings: settings.clone(),
             timeout: Duration::from_millis(settings.timeout_ms),
             retry_deadline: Duration::from_millis(settings.retry_deadline_ms),
@@ -85,23 +99,23 @@ impl Upstreams {
     }
 
     /// A generic client on `channel`, with the gateway's message limits.
-    fn grpc(&self, channel: Channel) -> tonic::client::Grpc<Channel> {
+    fn grpc(&self, channel: Transport) -> tonic::client::Grpc<Transport> {
         tonic::client::Grpc::new(channel)
             .max_decoding_message_size(MAX_RECEIVE_BYTES)
             .max_encoding_message_size(self.max_send_bytes)
     }
 
     /// The channel serving `package`.
-    pub fn channel(&self, package: &str) -> Result<Channel, Status> {
+    pub fn channel(&self, package: &str) -> Result<Transport, Status> {
+        let key = if self.local {
+            IN_PROCESS.to_string()
+        } else {
+            self.settings.endpoints_for(package).join(",")
+        };
         self.by_endpoint
-            .get(&self.settings.endpoints_for(package).join(","))
+            .get(&key)
             .cloned()
             .ok_or_else(|| Status::unimplemented(format!("no upstream serves {package}")))
-    }
-
-    /// Every distinct endpoint with its channel (readiness).
-    pub fn endpoints(&self) -> impl Iterator<Item = (&str, &Channel)> {
-        self.by_endpoint.iter().map(|(k, v)| (k.as_str(), v))
     }
 
     /// A request carrying the caller's bearer token, the current trace context and the

@@ -47,7 +47,8 @@ pub struct Settings {
     pub supervision_rules: SupervisionSettings,
     /// File of the 32-byte key that seals bids; created in the data directory if unset.
     pub trading_master_key_file: Option<String>,
-    /// The web gateway; its upstream is this process's gRPC address.
+    /// The web gateway; it calls the services of this process directly (its `upstreams`
+    /// are not used).
     pub gateway: GatewaySettings,
 }
 
@@ -151,20 +152,27 @@ impl Standalone {
             .grpc_addr
             .parse()
             .with_context(|| format!("grpc_addr {} is not an address", settings.grpc_addr))?;
+        // The gateway calls the services of this process directly: the same contracts,
+        // authorization, tracing and metrics as a call from another process, without a
+        // connection. Other clients reach them on the gRPC port.
+        let local = grpc.in_process()?;
         let server = grpc.bind(addr).await?;
-        // The gateway calls the services over gRPC as it would across a cluster.
-        let mut gateway_settings = settings.gateway.clone();
-        gateway_settings.upstreams.default = format!("http://{}", server.local_addr());
+        let gateway_settings = settings.gateway.clone();
         let gateway_addr: SocketAddr = gateway_settings.listen_addr.parse().with_context(|| {
             format!(
                 "gateway.listen_addr {} is not an address",
                 gateway_settings.listen_addr
             )
         })?;
-        let gateway = Gateway::build(gateway_settings, Some(Self::issuer(&settings)?), verifier)
-            .await?
-            .bind(gateway_addr)
-            .await?;
+        let gateway = Gateway::build_in_process(
+            gateway_settings,
+            Some(Self::issuer(&settings)?),
+            verifier,
+            local,
+        )
+        .await?
+        .bind(gateway_addr)
+        .await?;
         Ok(Standalone {
             server,
             gateway,

@@ -155,6 +155,8 @@ async fn the_gateway_serves_pages_and_rest_from_the_same_process() {
     tokio::spawn(async move { app.run_until(token.cancelled_owned()).await });
     let ready = get(http, "/readyz").await;
     assert!(ready.contains("SERVING"), "{ready}");
+    // The gateway calls the services of its own process, not its gRPC port.
+    assert!(ready.contains("\"in-process\""), "{ready}");
     let items = get(http, "/api/v1/items?pageSize=1").await;
     assert!(items.contains("\"items\""), "{items}");
     let home = get(http, "/").await;

@@ -78,7 +78,7 @@ pub fn offices(lang: Lang, department: &pb::Department) -> Markup {
 pub async fn load_department(
     ctx: &Ctx,
     client: onewindow_proto::catalog::v1::catalog_service_client::CatalogServiceClient<
-        tonic::transport::Channel,
+        onewindow_kit::remote::Transport,
     >,
     department_id: &str,
 ) -> Result<(pb::Department, Vec<pb::Item>), PageError> {

@@ -40,11 +40,11 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use onewindow_kit::auth::Role;
+use onewindow_kit::remote::Transport;
 use onewindow_proto::cases::v1::case_service_client::CaseServiceClient;
 use onewindow_proto::catalog::v1::catalog_service_client::CatalogServiceClient;
 use onewindow_proto::supervision::v1::supervision_service_client::SupervisionServiceClient;
 use onewindow_proto::trading::v1::trading_service_client::TradingServiceClient;
-use tonic::transport::Channel;
 use tower_http::limit::RequestBodyLimitLayer;
 
 use crate::auth::{cookie_value, Caller, LANG_COOKIE};
@@ -216,7 +216,7 @@ impl Ctx {
         self.lang.pick(zh, en)
     }
 
-    fn channel(&self, package: &str) -> Result<Channel, PageError> {
+    fn channel(&self, package: &str) -> Result<Transport, PageError> {
         self.state
             .upstreams
             .channel(package)
@@ -225,7 +225,7 @@ impl Ctx {
 
     // Every client takes the transcoder's message limits (`Upstreams::limits`): a material
     // as large as a service accepts comes back down, an upload form's files go up.
-    pub fn catalog(&self) -> Result<CatalogServiceClient<Channel>, PageError> {
+    pub fn catalog(&self) -> Result<CatalogServiceClient<Transport>, PageError> {
         let (decoding, encoding) = self.state.upstreams.limits();
         self.channel(CATALOG_PACKAGE).map(|c| {
             CatalogServiceClient::new(c)
@@ -234,7 +234,7 @@ impl Ctx {
         })
     }
 
-    pub fn cases(&self) -> Result<CaseServiceClient<Channel>, PageError> {
+    pub fn cases(&self) -> Result<CaseServiceClient<Transport>, PageError> {
         let (decoding, encoding) = self.state.upstreams.limits();
         self.channel(CASES_PACKAGE).map(|c| {
             CaseServiceClient::new(c)
@@ -243,7 +243,7 @@ impl Ctx {
         })
     }
 
-    pub fn supervision(&self) -> Result<SupervisionServiceClient<Channel>, PageError> {
+    pub fn supervision(&self) -> Result<SupervisionServiceClient<Transport>, PageError> {
         let (decoding, encoding) = self.state.upstreams.limits();
         self.channel(SUPERVISION_PACKAGE).map(|c| {
             SupervisionServiceClient::new(c)
@@ -252,7 +252,7 @@ impl Ctx {
         })
     }
 
-    pub fn trading(&self) -> Result<TradingServiceClient<Channel>, PageError> {
+    pub fn trading(&self) -> Result<TradingServiceClient<Transport>, PageError> {
         let (decoding, encoding) = self.state.upstreams.limits();
         self.channel(TRADING_PACKAGE).map(|c| {
             TradingServiceClient::new(c)

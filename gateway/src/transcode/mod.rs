@@ -120,18 +120,24 @@ async fn transcode(state: &AppState, req: Request) -> Result<Response, Problem> 
         let output = route.rpc.output();
         let events = stream.map(move |item| -> Result<Event, Infallible> {
             Ok(match item {
-                Ok(bytes) => match DynamicMessage::decode(output.clone(), bytes) {
-                    Ok(msg) => {
-                        let mut event = Event::default().data(to_json(&msg));
-                        if let Some(Value::I64(seq)) = msg.get_field_by_name("seq").as_deref() {
-                            event = event.id(seq.to_string());
+                Ok(bytes) => {
+                    let encoded_len = bytes.len();
+                    let json = DynamicMessage::decode(output.clone(), bytes)
+                        .map_err(|e| bad_upstream(&e.to_string()))
+                        .and_then(|msg| Ok((to_json(&msg, encoded_len)?, msg)));
+                    match json {
+                        Ok((json, msg)) => {
+                            // serde_json writes UTF-8 only.
+                            let text = String::from_utf8_lossy(&json);
+                            let mut event = Event::default().data(text);
+                            if let Some(Value::I64(seq)) = msg.get_field_by_name("seq").as_deref() {
+                                event = event.id(seq.to_string());
+                            }
+                            event
                         }
-                        event
+                        Err(problem) => Event::default().event("error").data(problem.to_json()),
                     }
-                    Err(e) => Event::default()
-                        .event("error")
-                        .data(bad_upstream(&e.to_string()).to_json()),
-                },
+                }
                 Err(status) => Event::default()
                     .event("error")
                     .data(Problem::from_status(&status).to_json()),
@@ -163,6 +169,7 @@ fn bad_upstream(why: &str) -> Problem {
 /// The HTTP answer of a unary call.
 fn respond(route: &Route, answer: Bytes) -> Result<Response, Problem> {
     let output: MessageDescriptor = route.rpc.output();
+    let encoded_len = answer.len();
     let message =
         DynamicMessage::decode(output.clone(), answer).map_err(|e| bad_upstream(&e.to_string()))?;
     if output.full_name() == "google.api.HttpBody" {
@@ -170,10 +177,10 @@ fn respond(route: &Route, answer: Bytes) -> Result<Response, Problem> {
     }
     let body = match &route.response_body {
         Some(field) => match message.get_field_by_name(field).as_deref() {
-            Some(Value::Message(inner)) => to_json(inner),
-            _ => to_json(&message),
+            Some(Value::Message(inner)) => to_json(inner, encoded_len)?,
+            _ => to_json(&message, encoded_len)?,
         },
-        None => to_json(&message),
+        None => to_json(&message, encoded_len)?,
     };
     let mut response = Response::new(Body::from(body));
     response.headers_mut().insert(
@@ -201,13 +208,13 @@ fn raw_body(message: &DynamicMessage) -> Response {
 }
 
 /// Proto3 JSON: lowerCamelCase, enums by name, 64-bit integers as strings, defaults omitted.
-pub fn to_json(message: &DynamicMessage) -> String {
-    let mut out = serde_json::Serializer::new(Vec::new());
-    match message.serialize_with_options(&mut out, &SerializeOptions::new()) {
-        Ok(()) => String::from_utf8(out.into_inner()).unwrap_or_else(|_| "{}".into()),
-        Err(e) => {
-            tracing::warn!(error = %e, "message does not serialize");
-            "{}".into()
-        }
-    }
+/// `encoded_len`, the size of the message as protobuf, sizes the buffer (the JSON is
+/// rarely more than twice as long). A message that has no JSON form (a value the mapping
+/// cannot write) is the service's fault, answered as such: never as an empty object.
+pub fn to_json(message: &DynamicMessage, encoded_len: usize) -> Result<Vec<u8>, Problem> {
+    let mut out = serde_json::Serializer::new(Vec::with_capacity(encoded_len * 2 + 16));
+    message
+        .serialize_with_options(&mut out, &SerializeOptions::new())
+        .map_err(|e| bad_upstream(&format!("no JSON form: {e}")))?;
+    Ok(out.into_inner())
 }

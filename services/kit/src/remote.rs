@@ -217,6 +217,41 @@ pub fn channel(peer: &PeerSettings) -> Result<Channel, Error> {
     Ok(Channel::balance_list(endpoints.into_iter()))
 }
 
+/// How a client reaches a service: a [`Channel`] over the network ([`over_network`]) or,
+/// in the process that serves it, the service itself
+/// ([`crate::serve::GrpcServer::in_process`]). Generated clients take either.
+pub type Transport = tower::util::BoxCloneSyncService<
+    http::Request<tonic::body::Body>,
+    http::Response<tonic::body::Body>,
+    TransportError,
+>;
+
+/// A call that got no answer through a [`Transport`]: the connection's error, kept as the
+/// source so that a broken connection is still told apart from an answer
+/// ([`is_transport_failure`]). (A named type rather than a boxed error: the futures of
+/// generic clients over a boxed error type are not provably `Send`.)
+#[derive(Debug)]
+pub struct TransportError(tower::BoxError);
+
+impl std::fmt::Display for TransportError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for TransportError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&*self.0)
+    }
+}
+
+/// `channel` as a [`Transport`].
+pub fn over_network(channel: Channel) -> Transport {
+    Transport::new(tower::ServiceExt::map_err(channel, |e| {
+        TransportError(Box::new(e))
+    }))
+}
+
 /// Exponential backoff between attempts, with jitter so that replicas retrying together
 /// spread out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -8,20 +8,25 @@
 use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
+use std::panic::AssertUnwindSafe;
 use std::time::Duration;
 
+use futures::FutureExt;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tonic::server::NamedService;
 use tonic::service::RoutesBuilder;
 use tonic::transport::server::TcpIncoming;
 use tonic::transport::{Server, ServerTlsConfig};
+use tonic::Status;
 use tonic_health::pb::health_server::HealthServer;
 use tonic_health::server::{HealthReporter, HealthService};
 use tonic_health::ServingStatus;
+use tower::ServiceExt;
 
 use crate::db::Db;
 use crate::error::Error;
+use crate::remote::Transport;
 
 /// How long in-flight calls may take to finish after SIGTERM.
 const DRAIN_GRACE: Duration = Duration::from_secs(5);
@@ -136,6 +141,47 @@ impl GrpcServer {
         self
     }
 
+    /// The services added so far, called in this process: through the same tracing and
+    /// metrics layers as a call from the network and under its `grpc-timeout`, with no
+    /// connection, HTTP/2 framing or task in between. A handler that panics answers
+    /// INTERNAL, as a call over the network would end in an error, instead of unwinding
+    /// into the caller.
+    pub fn in_process(&self) -> Result<Transport, Error> {
+        let mut routes = self.routes.clone();
+        add_reflection(&mut routes)?;
+        let service = tower::ServiceBuilder::new()
+            .layer(trace_layer())
+            .layer(crate::metrics::GrpcMetricsLayer::new(self.names.clone()))
+            .service(routes.routes());
+        Ok(Transport::new(tower::service_fn(
+            move |req: http::Request<tonic::body::Body>| {
+                let deadline = grpc_timeout(req.headers());
+                let call = AssertUnwindSafe(service.clone().oneshot(req)).catch_unwind();
+                async move {
+                    let answer = match deadline {
+                        Some(limit) => match tokio::time::timeout(limit, call).await {
+                            Ok(answer) => answer,
+                            Err(_) => {
+                                return Ok(Status::deadline_exceeded(
+                                    "the call ran past its deadline",
+                                )
+                                .into_http())
+                            }
+                        },
+                        None => call.await,
+                    };
+                    Ok(match answer {
+                        Ok(Ok(response)) => response.map(tonic::body::Body::new),
+                        Ok(Err(never)) => match never {},
+                        Err(_) => {
+                            Status::internal("the service failed while answering").into_http()
+                        }
+                    })
+                }
+            },
+        )))
+    }
+
     /// Binds (port 0 picks a free port; the bound address is reported).
     pub async fn bind(self, addr: SocketAddr) -> Result<BoundServer, Error> {
         let listener = TcpListener::bind(addr)
@@ -187,14 +233,7 @@ impl BoundServer {
             tls,
             plaintext_health: _,
         } = self.server;
-        let reflection = || {
-            tonic_reflection::server::Builder::configure()
-                .register_encoded_file_descriptor_set(onewindow_proto::FILE_DESCRIPTOR_SET)
-                .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
-        };
-        let v1 = reflection().build_v1().map_err(Error::internal)?;
-        let v1alpha = reflection().build_v1alpha().map_err(Error::internal)?;
-        routes.add_service(v1).add_service(v1alpha);
+        add_reflection(&mut routes)?;
 
         let mut builder = Server::builder();
         let tls_on = tls.is_some();
@@ -229,10 +268,7 @@ impl BoundServer {
             signal.cancel();
         };
         let serve = builder
-            .layer(
-                tower_http::trace::TraceLayer::new_for_grpc()
-                    .make_span_with(crate::telemetry::grpc_request_span),
-            )
+            .layer(trace_layer())
             .layer(crate::metrics::GrpcMetricsLayer::new(names))
             .add_routes(routes.routes())
             .serve_with_incoming_shutdown(
@@ -259,6 +295,51 @@ impl BoundServer {
         stop_checks.cancel();
         result.map_err(|e| Error::internal(anyhow::anyhow!("grpc server: {e}")))
     }
+}
+
+/// Reflection v1 and v1alpha over every contract of OneWindow and grpc.health.v1.
+fn add_reflection(routes: &mut RoutesBuilder) -> Result<(), Error> {
+    let reflection = || {
+        tonic_reflection::server::Builder::configure()
+            .register_encoded_file_descriptor_set(onewindow_proto::FILE_DESCRIPTOR_SET)
+            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+    };
+    let v1 = reflection().build_v1().map_err(Error::internal)?;
+    let v1alpha = reflection().build_v1alpha().map_err(Error::internal)?;
+    routes.add_service(v1).add_service(v1alpha);
+    Ok(())
+}
+
+/// How a call's outcome is classified for its span: by its gRPC status.
+type GrpcClassifier =
+    tower_http::classify::SharedClassifier<tower_http::classify::GrpcErrorsAsFailures>;
+
+/// A span per call, parented on the caller's trace context.
+fn trace_layer<B>(
+) -> tower_http::trace::TraceLayer<GrpcClassifier, fn(&http::Request<B>) -> tracing::Span> {
+    tower_http::trace::TraceLayer::new_for_grpc()
+        .make_span_with(crate::telemetry::grpc_request_span::<B> as fn(&http::Request<B>) -> _)
+}
+
+/// The deadline a caller set in `grpc-timeout` (up to eight digits and a unit: hours,
+/// minutes, seconds, milliseconds, microseconds or nanoseconds); none if it is absent or
+/// malformed, as tonic's server reads it.
+fn grpc_timeout(headers: &http::HeaderMap) -> Option<Duration> {
+    let value = headers.get("grpc-timeout")?.to_str().ok()?;
+    let (digits, unit) = value.split_at(value.len().checked_sub(1)?);
+    if digits.is_empty() || digits.len() > 8 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let n: u64 = digits.parse().ok()?;
+    Some(match unit {
+        "H" => Duration::from_secs(n * 3600),
+        "M" => Duration::from_secs(n * 60),
+        "S" => Duration::from_secs(n),
+        "m" => Duration::from_millis(n),
+        "u" => Duration::from_micros(n),
+        "n" => Duration::from_nanos(n),
+        _ => return None,
+    })
 }
 
 /// The short name of a service for labels: `cases` for `onewindow.cases.v1.CaseService`.
@@ -320,5 +401,33 @@ pub async fn shutdown_signal() {
     tokio::select! {
         _ = ctrl_c => tracing::info!("sigint: shutting down"),
         _ = term => tracing::info!("sigterm: shutting down"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn timeout_of(value: &str) -> Option<Duration> {
+        let mut headers = http::HeaderMap::new();
+        headers.insert("grpc-timeout", value.parse().ok()?);
+        grpc_timeout(&headers)
+    }
+
+    #[test]
+    fn grpc_timeout_reads_every_unit_and_refuses_the_malformed() {
+        assert_eq!(timeout_of("2H"), Some(Duration::from_secs(7200)));
+        assert_eq!(timeout_of("3M"), Some(Duration::from_secs(180)));
+        assert_eq!(timeout_of("5S"), Some(Duration::from_secs(5)));
+        assert_eq!(timeout_of("1500m"), Some(Duration::from_millis(1500)));
+        assert_eq!(timeout_of("7u"), Some(Duration::from_micros(7)));
+        assert_eq!(
+            timeout_of("99999999n"),
+            Some(Duration::from_nanos(99_999_999))
+        );
+        for bad in ["", "S", "123456789S", "5s", "-5S", "5 S", "1.5S"] {
+            assert_eq!(timeout_of(bad), None, "{bad:?}");
+        }
+        assert_eq!(grpc_timeout(&http::HeaderMap::new()), None);
     }
 }

@@ -96,6 +96,7 @@ macro_rules! echo_named {
 
 echo_named!(Counted, "onewindow.counted.v1.CountedService");
 echo_named!(Pooled, "onewindow.pooled.v1.PooledService");
+echo_named!(Local, "onewindow.local.v1.LocalService");
 
 async fn echo(channel: &Channel, after_seq: i64) -> Result<i64, Status> {
     echo_at(channel, ECHO, after_seq).await
@@ -505,4 +506,153 @@ async fn the_plaintext_health_port_answers_probes_beside_a_tls_server() {
     // Only health is there: the service itself is not served in plaintext.
     assert!(echo(&plaintext(health), 1).await.is_err());
     stop.cancel();
+}
+
+// ------------------------------------------------------------------ in process
+
+/// Echo, except that `after_seq` 999 panics and 1000 takes a minute.
+#[derive(Clone)]
+struct Moody;
+
+impl NamedService for Moody {
+    const NAME: &'static str = "onewindow.moody.v1.MoodyService";
+}
+
+impl tonic::server::UnaryService<WatchRequest> for Moody {
+    type Response = WatchRequest;
+    type Future = BoxFuture<'static, Result<tonic::Response<WatchRequest>, Status>>;
+
+    fn call(&mut self, request: tonic::Request<WatchRequest>) -> Self::Future {
+        Box::pin(async move {
+            match request.get_ref().after_seq {
+                999 => panic!("a handler that fails"),
+                1000 => tokio::time::sleep(Duration::from_secs(60)).await,
+                _ => {}
+            }
+            tonic::server::UnaryService::call(&mut Echo, request).await
+        })
+    }
+}
+
+impl tower::Service<http::Request<tonic::body::Body>> for Moody {
+    type Response = http::Response<tonic::body::Body>;
+    type Error = Infallible;
+    type Future = BoxFuture<'static, Result<Self::Response, Infallible>>;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, req: http::Request<tonic::body::Body>) -> Self::Future {
+        Box::pin(async move {
+            let codec = tonic_prost::ProstCodec::<WatchRequest, WatchRequest>::default();
+            Ok(tonic::server::Grpc::new(codec).unary(Moody, req).await)
+        })
+    }
+}
+
+const MOODY: &str = "/onewindow.moody.v1.MoodyService/Echo";
+
+/// Calls `path` through `transport` with a deadline.
+async fn echo_through(
+    transport: &remote::Transport,
+    path: &str,
+    after_seq: i64,
+    deadline: Duration,
+) -> Result<i64, Status> {
+    let mut grpc = tonic::client::Grpc::new(transport.clone());
+    grpc.ready()
+        .await
+        .map_err(|e| Status::unavailable(e.to_string()))?;
+    let mut request = tonic::Request::new(WatchRequest {
+        after_seq,
+        kinds: Vec::new(),
+    });
+    request.set_timeout(deadline);
+    let codec = tonic_prost::ProstCodec::<WatchRequest, WatchRequest>::default();
+    let response = grpc.unary(request, path.parse().unwrap(), codec).await?;
+    Ok(response.into_inner().after_seq)
+}
+
+#[tokio::test]
+async fn in_process_calls_answer_as_over_the_network_and_are_counted_the_same() {
+    let db = onewindow_kit::testing::sqlite(&[&onewindow_kit::MIGRATIONS]).await;
+    let mut grpc = GrpcServer::new();
+    grpc.add_service(Local, db.db.clone());
+    let local = grpc.in_process().unwrap();
+    let stop = CancellationToken::new();
+    let network = remote::over_network(plaintext(start(grpc, &stop).await));
+    let second = Duration::from_secs(5);
+
+    for transport in [&local, &network] {
+        let path = "/onewindow.local.v1.LocalService/Echo";
+        assert_eq!(echo_through(transport, path, 7, second).await.unwrap(), 7);
+        let refused = echo_through(transport, path, -1, second).await.unwrap_err();
+        assert_eq!(refused.code(), tonic::Code::InvalidArgument);
+        assert_eq!(refused.message(), "after_seq is negative");
+        let unknown = echo_through(transport, "/made.up.Service4712/Nothing", 1, second)
+            .await
+            .unwrap_err();
+        assert_eq!(unknown.code(), tonic::Code::Unimplemented);
+        // Reflection answers here too.
+        let mut reflection =
+            tonic_reflection::pb::v1::server_reflection_client::ServerReflectionClient::new(
+                transport.clone(),
+            );
+        let asked = tonic_reflection::pb::v1::ServerReflectionRequest {
+            host: String::new(),
+            message_request: Some(
+                tonic_reflection::pb::v1::server_reflection_request::MessageRequest::ListServices(
+                    String::new(),
+                ),
+            ),
+        };
+        let mut answers = reflection
+            .server_reflection_info(futures::stream::iter([asked]))
+            .await
+            .unwrap()
+            .into_inner();
+        let listed = format!("{:?}", answers.message().await.unwrap());
+        assert!(
+            listed.contains("onewindow.catalog.v1.CatalogService"),
+            "{listed}"
+        );
+    }
+    let text = metrics::render().await;
+    let labels = r#"{service="onewindow.local.v1.LocalService",method="Echo"}"#;
+    assert_eq!(
+        sample(
+            &text,
+            &format!("onewindow_grpc_server_requests_total{labels}")
+        ),
+        Some(4.0),
+        "both ways are counted: {text}"
+    );
+    stop.cancel();
+}
+
+#[tokio::test]
+async fn an_in_process_call_ends_at_its_deadline() {
+    let db = onewindow_kit::testing::sqlite(&[&onewindow_kit::MIGRATIONS]).await;
+    let mut grpc = GrpcServer::new();
+    grpc.add_service(Moody, db.db.clone());
+    let local = grpc.in_process().unwrap();
+    let started = std::time::Instant::now();
+    let late = echo_through(&local, MOODY, 1000, Duration::from_millis(100))
+        .await
+        .unwrap_err();
+    assert_eq!(late.code(), tonic::Code::DeadlineExceeded, "{late:?}");
+    assert!(started.elapsed() < Duration::from_secs(30));
+}
+
+#[tokio::test]
+async fn a_handler_that_panics_in_process_answers_internal_and_the_next_call_is_served() {
+    let db = onewindow_kit::testing::sqlite(&[&onewindow_kit::MIGRATIONS]).await;
+    let mut grpc = GrpcServer::new();
+    grpc.add_service(Moody, db.db.clone());
+    let local = grpc.in_process().unwrap();
+    let second = Duration::from_secs(5);
+    let failed = echo_through(&local, MOODY, 999, second).await.unwrap_err();
+    assert_eq!(failed.code(), tonic::Code::Internal, "{failed:?}");
+    assert_eq!(echo_through(&local, MOODY, 3, second).await.unwrap(), 3);
 }
