@@ -15,3 +15,25 @@ cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
 # A process's resident size.
 rss() { awk '/VmRSS/ {print $2 " kB"}' "/proc/$1/status"; }
+
+# Writes a configuration of onewindow-gateway to $1: listening at $2, signing with the
+# private key file $3, each package routed to the address given: catalog $4, cases $5 (also
+# whatever no package names), trading $6, supervision $7.
+gateway_toml() {
+  cat >"$1" <<EOF
+[gateway]
+listen_addr = "$2"
+
+[gateway.upstreams]
+default = "http://$5"
+
+[gateway.upstreams.packages]
+"onewindow.catalog.v1" = "http://$4"
+"onewindow.cases.v1" = "http://$5"
+"onewindow.trading.v1" = "http://$6"
+"onewindow.supervision.v1" = "http://$7"
+
+[auth]
+private_key_file = "$3"
+EOF
+}

@@ -141,22 +141,8 @@ launch supervision "${COMMON[@]}" ONEWINDOW_GRPC_ADDR=$SUPERVISION \
   "ONEWINDOW_PEERS__CASES__ENDPOINTS=http://$CASES" \
   "ONEWINDOW_PEERS__CATALOG__ENDPOINTS=http://$CATALOG" \
   "ONEWINDOW_PEERS__TRADING__ENDPOINTS=http://$TRADING" -- $BIN/onewindow-supervision
-cat >"$HALL/gateway.toml" <<EOF
-[gateway]
-listen_addr = "$GATEWAY"
-
-[gateway.upstreams]
-default = "http://$CASES"
-
-[gateway.upstreams.packages]
-"onewindow.catalog.v1" = "http://$CATALOG"
-"onewindow.cases.v1" = "http://$CASES"
-"onewindow.trading.v1" = "http://$TRADING"
-"onewindow.supervision.v1" = "http://$SUPERVISION"
-
-[auth]
-private_key_file = "$HALL/issuer-key.pem"
-EOF
+gateway_toml "$HALL/gateway.toml" "$GATEWAY" "$HALL/issuer-key.pem" \
+  "$CATALOG" "$CASES" "$TRADING" "$SUPERVISION"
 echo "\$ cat \$HALL/gateway.toml"
 sed "s|$HALL|\$HALL|g" "$HALL/gateway.toml" | sed 's/^/    /'
 launch gateway ONEWINDOW_TELEMETRY__LOG_FILTER=warn -- $BIN/onewindow-gateway --config "$HALL/gateway.toml"

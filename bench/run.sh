@@ -49,22 +49,10 @@ run "$APP" --addr 127.0.0.1:50098 --target catalog-list-items-basic --concurrenc
 ITEM=$(curl -fs 'http://127.0.0.1:8098/api/v1/items?pageSize=1' | python3 -c 'import json,sys; print(json.load(sys.stdin)["items"][0]["id"])')
 # The standalone's gateway and one apart, in front of the standalone's gRPC port, signing
 # with the same key (so the same token passes both).
-cat > "$DATA/gateway.toml" <<TOML
-[gateway]
-listen_addr = "127.0.0.1:8097"
-[gateway.upstreams]
-default = "http://127.0.0.1:50098"
-[gateway.upstreams.packages]
-"onewindow.catalog.v1" = "http://127.0.0.1:50098"
-"onewindow.cases.v1" = "http://127.0.0.1:50098"
-"onewindow.trading.v1" = "http://127.0.0.1:50098"
-"onewindow.supervision.v1" = "http://127.0.0.1:50098"
-[auth]
-private_key_file = "$DATA/issuer-key.pem"
-[telemetry]
-log_filter = "warn"
-TOML
-$BIN/onewindow-gateway --config "$DATA/gateway.toml" >/dev/null & GATEWAY=$!
+A=127.0.0.1:50098
+gateway_toml "$DATA/gateway.toml" 127.0.0.1:8097 "$DATA/issuer-key.pem" $A $A $A $A
+ONEWINDOW_TELEMETRY__LOG_FILTER=warn $BIN/onewindow-gateway --config "$DATA/gateway.toml" \
+  >/dev/null & GATEWAY=$!
 wait_ready 127.0.0.1:8097
 rest() { # label port pid...
   local label=$1 port=$2; shift 2

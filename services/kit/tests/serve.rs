@@ -26,7 +26,8 @@ use tonic::Status;
 
 // ------------------------------------------------------------------ a tiny service
 
-/// Answers `Echo` with its request, or INVALID_ARGUMENT for a negative `after_seq`.
+/// Answers `Echo` with its request, or INVALID_ARGUMENT for a negative `after_seq`; an
+/// `after_seq` of 999 panics and one of 1000 takes a minute.
 #[derive(Clone)]
 struct Echo;
 
@@ -43,6 +44,11 @@ impl tonic::server::UnaryService<WatchRequest> for Echo {
     fn call(&mut self, request: tonic::Request<WatchRequest>) -> Self::Future {
         Box::pin(async move {
             let message = request.into_inner();
+            match message.after_seq {
+                999 => panic!("a handler that fails"),
+                1000 => tokio::time::sleep(Duration::from_secs(60)).await,
+                _ => {}
+            }
             if message.after_seq < 0 {
                 return Err(Status::invalid_argument("after_seq is negative"));
             }
@@ -510,46 +516,7 @@ async fn the_plaintext_health_port_answers_probes_beside_a_tls_server() {
 
 // ------------------------------------------------------------------ in process
 
-/// Echo, except that `after_seq` 999 panics and 1000 takes a minute.
-#[derive(Clone)]
-struct Moody;
-
-impl NamedService for Moody {
-    const NAME: &'static str = "onewindow.moody.v1.MoodyService";
-}
-
-impl tonic::server::UnaryService<WatchRequest> for Moody {
-    type Response = WatchRequest;
-    type Future = BoxFuture<'static, Result<tonic::Response<WatchRequest>, Status>>;
-
-    fn call(&mut self, request: tonic::Request<WatchRequest>) -> Self::Future {
-        Box::pin(async move {
-            match request.get_ref().after_seq {
-                999 => panic!("a handler that fails"),
-                1000 => tokio::time::sleep(Duration::from_secs(60)).await,
-                _ => {}
-            }
-            tonic::server::UnaryService::call(&mut Echo, request).await
-        })
-    }
-}
-
-impl tower::Service<http::Request<tonic::body::Body>> for Moody {
-    type Response = http::Response<tonic::body::Body>;
-    type Error = Infallible;
-    type Future = BoxFuture<'static, Result<Self::Response, Infallible>>;
-
-    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
-        Poll::Ready(Ok(()))
-    }
-
-    fn call(&mut self, req: http::Request<tonic::body::Body>) -> Self::Future {
-        Box::pin(async move {
-            let codec = tonic_prost::ProstCodec::<WatchRequest, WatchRequest>::default();
-            Ok(tonic::server::Grpc::new(codec).unary(Moody, req).await)
-        })
-    }
-}
+echo_named!(Moody, "onewindow.moody.v1.MoodyService");
 
 const MOODY: &str = "/onewindow.moody.v1.MoodyService/Echo";
 
