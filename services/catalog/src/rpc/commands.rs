@@ -383,6 +383,24 @@ impl CatalogRpc {
         uow.audit("item", id.as_str(), "publish", json(published))
             .await
             .map_err(status)?;
+        // The version in force until now, closed by this one, is recorded as ended on the
+        // same trail, as an adjustment batch records it.
+        for change in &plan.changes {
+            if let VersionChange::End { version: ended, .. } = change {
+                let closed = versions
+                    .iter()
+                    .find(|v| v.version == *ended)
+                    .ok_or_else(|| {
+                        status(CatalogError::not_found(
+                            "item version",
+                            format!("{id} v{ended}"),
+                        ))
+                    })?;
+                uow.audit("item", id.as_str(), "end", json(closed))
+                    .await
+                    .map_err(status)?;
+            }
+        }
         let out = item_to_proto(
             published,
             directory.department_name(&published.content.department_id),

@@ -7,6 +7,7 @@ use onewindow_proto::catalog::v1 as pb;
 use onewindow_proto::common::v1 as common;
 use tonic::{Code, Request};
 
+use crate::items::{new_item, some_item};
 use crate::TestCatalog;
 
 #[tokio::test]
@@ -413,5 +414,67 @@ async fn imported_objects_start_their_own_trails_and_an_identical_reimport_adds_
         assert_eq!(actions(&trail), ["import", "import"], "{}", t.db.label);
         assert_eq!(changes[1]["request_id"], "reimport");
         assert_eq!(changes[1]["items"], 170);
+    }
+}
+
+#[tokio::test]
+async fn publishing_a_revision_records_the_end_of_the_version_it_replaces() {
+    for mut t in TestCatalog::on_every_engine().await {
+        let label = t.db.label;
+        let template = some_item(&mut t).await;
+        let mut ids = Vec::new();
+        for (version, request_id, valid_from) in
+            [(1, "end-1", "2026-11-30"), (2, "end-2", "2026-12-15")]
+        {
+            let item = pb::Item {
+                name: format!("测试事项9301（第{version}版）"),
+                ..new_item(&template, "9301")
+            };
+            let draft = t
+                .client
+                .create_item_draft(t.admin(pb::CreateItemDraftRequest {
+                    request_id: format!("{request_id}-draft"),
+                    item: Some(item),
+                }))
+                .await
+                .unwrap()
+                .into_inner();
+            assert_eq!(draft.version, version, "{label}");
+            t.client
+                .publish_item_version(t.admin(pb::PublishItemVersionRequest {
+                    request_id: request_id.into(),
+                    item_id: draft.id.clone(),
+                    version,
+                    valid_from: valid_from.into(),
+                    valid_until: String::new(),
+                }))
+                .await
+                .unwrap();
+            ids.push(draft.id);
+        }
+        assert_eq!(ids[0], ids[1], "{label}");
+        let (trail, changes) = trail_of(&mut t, "item", &ids[0]).await;
+        assert_eq!(
+            actions(&trail),
+            ["create_draft", "publish", "create_draft", "publish", "end"],
+            "{label}"
+        );
+        let ended = &changes[4];
+        assert_eq!(ended["version"], 1, "{label}: {ended}");
+        assert_eq!(ended["valid_until"], "2026-12-15", "{label}: {ended}");
+        // The trail with its new kind of entry still verifies.
+        let sound = t
+            .client
+            .verify_audit_trail(t.as_role(
+                Role::Supervisor,
+                common::VerifyAuditTrailRequest {
+                    object_type: "item".into(),
+                    object_id: ids[0].clone(),
+                },
+            ))
+            .await
+            .unwrap()
+            .into_inner();
+        assert!(sound.verified, "{label}: {sound:?}");
     }
 }
