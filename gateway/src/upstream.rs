@@ -4,7 +4,7 @@
 //! reads retried with backoff while an upstream answers UNAVAILABLE; a pass-through codec for
 //! generic calls; health checks.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::future::Future;
 use std::time::Duration;
 
@@ -21,10 +21,10 @@ use crate::Error;
 /// Channels by package name; packages sharing their endpoints share a channel.
 #[derive(Clone)]
 pub struct Upstreams {
+    /// Every distinct upstream (readiness): its endpoints, or `IN_PROCESS`.
     by_endpoint: BTreeMap<String, Transport>,
-    /// Every package is served by this process (`IN_PROCESS`).
-    local: bool,
-    settings: UpstreamSettings,
+    /// The upstream of each package, resolved once.
+    by_package: HashMap<String, Transport>,
     timeout: Duration,
     retry_deadline: Duration,
     /// `/package.Service/Method` of every read (an RPC routed by GET): safe to send again.
@@ -60,14 +60,19 @@ impl Upstreams {
         local: Option<Transport>,
     ) -> Result<Self, Error> {
         let mut by_endpoint = BTreeMap::new();
-        let is_local = local.is_some();
-        if let Some(local) = local {
-            by_endpoint.insert(IN_PROCESS.to_string(), local);
+        let mut by_package = HashMap::new();
+        if let Some(local) = &local {
+            by_endpoint.insert(IN_PROCESS.to_string(), local.clone());
         }
-        for package in packages.into_iter().filter(|_| !is_local) {
+        for package in packages {
+            if let Some(local) = &local {
+                by_package.insert(package.to_string(), local.clone());
+                continue;
+            }
             let endpoints = settings.endpoints_for(package);
             let key = endpoints.join(",");
-            if by_endpoint.contains_key(&key) {
+            if let Some(shared) = by_endpoint.get(&key) {
+                by_package.insert(package.to_string(), shared.clone());
                 continue;
             }
             let peer = PeerSettings {
@@ -79,12 +84,13 @@ impl Upstreams {
             };
             let channel = remote::channel(&peer)
                 .map_err(|e| Error::Config(format!("upstream {key} for {package}: {e}")))?;
-            by_endpoint.insert(key, remote::over_network(channel));
+            let transport = remote::over_network(channel);
+            by_package.insert(package.to_string(), transport.clone());
+            by_endpoint.insert(key, transport);
         }
         Ok(Upstreams {
             by_endpoint,
-            local: is_local,
-            settings: settings.clone(),
+            by_package,
             timeout: Duration::from_millis(settings.timeout_ms),
             retry_deadline: Duration::from_millis(settings.retry_deadline_ms),
             reads: read_paths(onewindow_proto::descriptor_pool()),
@@ -107,13 +113,8 @@ impl Upstreams {
 
     /// The channel serving `package`.
     pub fn channel(&self, package: &str) -> Result<Transport, Status> {
-        let key = if self.local {
-            IN_PROCESS.to_string()
-        } else {
-            self.settings.endpoints_for(package).join(",")
-        };
-        self.by_endpoint
-            .get(&key)
+        self.by_package
+            .get(package)
             .cloned()
             .ok_or_else(|| Status::unimplemented(format!("no upstream serves {package}")))
     }

@@ -371,15 +371,18 @@ impl CatalogRpc {
             .map_err(status)?;
         self.publish_events(&mut uow, &plan.changes, &versions, &directory)
             .await?;
-        let published = versions
-            .iter()
-            .find(|v| v.version == version)
-            .ok_or_else(|| {
-                status(CatalogError::not_found(
-                    "item version",
-                    format!("{id} v{version}"),
-                ))
-            })?;
+        let version_of = |number: u32| {
+            versions
+                .iter()
+                .find(|v| v.version == number)
+                .ok_or_else(|| {
+                    status(CatalogError::not_found(
+                        "item version",
+                        format!("{id} v{number}"),
+                    ))
+                })
+        };
+        let published = version_of(version)?;
         uow.audit("item", id.as_str(), "publish", json(published))
             .await
             .map_err(status)?;
@@ -387,16 +390,7 @@ impl CatalogRpc {
         // same trail, as an adjustment batch records it.
         for change in &plan.changes {
             if let VersionChange::End { version: ended, .. } = change {
-                let closed = versions
-                    .iter()
-                    .find(|v| v.version == *ended)
-                    .ok_or_else(|| {
-                        status(CatalogError::not_found(
-                            "item version",
-                            format!("{id} v{ended}"),
-                        ))
-                    })?;
-                uow.audit("item", id.as_str(), "end", json(closed))
+                uow.audit("item", id.as_str(), "end", json(version_of(*ended)?))
                     .await
                     .map_err(status)?;
             }
