@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use onewindow_kit::error::Error;
+use onewindow_kit::error::{to_json, Error};
 use onewindow_kit::unit_of_work::UnitOfWork;
 use serde::Serialize;
 use serde_json::{json, Value};
@@ -54,7 +54,7 @@ fn change_from(value: &impl Serialize, key: &str, source: &Value) -> Result<Stri
             change = json!({ "value": other.take(), key: source });
         }
     }
-    serde_json::to_string(&change).map_err(Error::internal)
+    to_json(&change)
 }
 
 /// The batch and its entry, as named in an item's entry.

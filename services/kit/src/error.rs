@@ -10,6 +10,13 @@ use std::fmt;
 use tonic::{Code, Status};
 use tonic_types::{ErrorDetails, StatusExt};
 
+/// A value as the JSON text that stores, audit trails and events keep. A value that cannot be
+/// written (a map with keys that are not strings, a failing `Serialize`) is an internal error,
+/// never an empty object in its place.
+pub fn to_json<T: serde::Serialize + ?Sized>(value: &T) -> Result<String, Error> {
+    serde_json::to_string(value).map_err(Error::internal)
+}
+
 /// A bad field of a request: the path of the field (`item.promised_limit_days`) and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldViolation {

@@ -5,7 +5,6 @@ use onewindow_kit::calendar::{Calendar, YearSchedule};
 use onewindow_kit::db::{Db, Tx};
 use onewindow_kit::error::Error;
 use serde::de::DeserializeOwned;
-use serde::Serialize;
 use sha2::{Digest, Sha256};
 use sqlx::any::AnyRow;
 use sqlx::Row;
@@ -15,9 +14,7 @@ use crate::domain::{BundleCase, BundleTerms, Case, CaseState, HandlerRole, ItemT
 /// National calendar years are stored under this region code.
 pub const NATIONAL: &str = "000000";
 
-fn to_json<T: Serialize>(value: &T) -> Result<String, Error> {
-    serde_json::to_string(value).map_err(Error::internal)
-}
+use onewindow_kit::error::to_json;
 
 fn from_json<T: DeserializeOwned>(row: &AnyRow) -> Result<T, Error> {
     let body: String = row.try_get("body")?;

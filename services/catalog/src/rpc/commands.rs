@@ -25,16 +25,13 @@ use crate::domain::{
     Directory, ItemId, ItemVersion, VersionChange, VersionStatus,
 };
 use crate::store::{self, JsonTable};
+use onewindow_kit::error::to_json;
 
 const ITEM_PUBLISHED: &str = "catalog.item.published";
 const ITEM_CANCELLED: &str = "catalog.item.cancelled";
 const BUNDLE_PUBLISHED: &str = "catalog.bundle.published";
 const CALENDAR_CHANGED: &str = "catalog.calendar.changed";
 const DEPARTMENT_CHANGED: &str = "catalog.department.changed";
-
-fn json(value: &impl serde::Serialize) -> String {
-    serde_json::to_string(value).unwrap_or_else(|_| "{}".into())
-}
 
 /// The versions that a plan's changes touched, as they now are.
 fn changed<'a>(changes: &[VersionChange], versions: &'a [ItemVersion]) -> Vec<&'a ItemVersion> {
@@ -80,7 +77,7 @@ async fn insert_new<T: serde::Serialize>(
     store::save_body(uow.tx(), table, id, value, now)
         .await
         .map_err(status)?;
-    uow.audit(object_type, id, "create", json(value))
+    uow.audit(object_type, id, "create", to_json(value).map_err(status)?)
         .await
         .map_err(status)
 }
@@ -247,7 +244,7 @@ impl CatalogRpc {
             "department",
             department.id.as_str(),
             "put",
-            json(&department),
+            to_json(&department).map_err(status)?,
         )
         .await
         .map_err(status)?;
@@ -277,9 +274,14 @@ impl CatalogRpc {
         store::save_versions(uow.tx(), &[&draft])
             .await
             .map_err(status)?;
-        uow.audit("item", id.as_str(), "create_draft", json(&draft))
-            .await
-            .map_err(status)?;
+        uow.audit(
+            "item",
+            id.as_str(),
+            "create_draft",
+            to_json(&draft).map_err(status)?,
+        )
+        .await
+        .map_err(status)?;
         let out = item_to_proto(
             &draft,
             directory.department_name(&draft.content.department_id),
@@ -320,9 +322,14 @@ impl CatalogRpc {
         store::save_versions(uow.tx(), &[&draft])
             .await
             .map_err(status)?;
-        uow.audit("item", id.as_str(), "update_draft", json(&draft))
-            .await
-            .map_err(status)?;
+        uow.audit(
+            "item",
+            id.as_str(),
+            "update_draft",
+            to_json(&draft).map_err(status)?,
+        )
+        .await
+        .map_err(status)?;
         let out = item_to_proto(
             &draft,
             directory.department_name(&draft.content.department_id),
@@ -383,16 +390,26 @@ impl CatalogRpc {
                 })
         };
         let published = version_of(version)?;
-        uow.audit("item", id.as_str(), "publish", json(published))
-            .await
-            .map_err(status)?;
+        uow.audit(
+            "item",
+            id.as_str(),
+            "publish",
+            to_json(published).map_err(status)?,
+        )
+        .await
+        .map_err(status)?;
         // The version in force until now, closed by this one, is recorded as ended on the
         // same trail, as an adjustment batch records it.
         for change in &plan.changes {
             if let VersionChange::End { version: ended, .. } = change {
-                uow.audit("item", id.as_str(), "end", json(version_of(*ended)?))
-                    .await
-                    .map_err(status)?;
+                uow.audit(
+                    "item",
+                    id.as_str(),
+                    "end",
+                    to_json(version_of(*ended)?).map_err(status)?,
+                )
+                .await
+                .map_err(status)?;
             }
         }
         let out = item_to_proto(
@@ -443,9 +460,14 @@ impl CatalogRpc {
             .first()
             .copied()
             .ok_or_else(|| status(CatalogError::not_found("item", &id)))?;
-        uow.audit("item", id.as_str(), "cancel", json(cancelled))
-            .await
-            .map_err(status)?;
+        uow.audit(
+            "item",
+            id.as_str(),
+            "cancel",
+            to_json(cancelled).map_err(status)?,
+        )
+        .await
+        .map_err(status)?;
         let out = item_to_proto(
             cancelled,
             directory.department_name(&cancelled.content.department_id),
@@ -619,9 +641,14 @@ impl CatalogRpc {
         )
         .await
         .map_err(status)?;
-        uow.audit("bundle", &published.id, "publish", json(&published))
-            .await
-            .map_err(status)?;
+        uow.audit(
+            "bundle",
+            &published.id,
+            "publish",
+            to_json(&published).map_err(status)?,
+        )
+        .await
+        .map_err(status)?;
         self.finish(uow, out).await
     }
 

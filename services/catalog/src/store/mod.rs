@@ -10,9 +10,7 @@ use sqlx::Row;
 
 use crate::domain::{Department, ItemId, ItemVersion, Region, VersionStatus};
 
-fn to_json<T: Serialize>(value: &T) -> Result<String, Error> {
-    serde_json::to_string(value).map_err(Error::internal)
-}
+use onewindow_kit::error::to_json;
 
 fn from_json<T: DeserializeOwned>(row: &AnyRow) -> Result<T, Error> {
     let body: String = row.try_get("body")?;

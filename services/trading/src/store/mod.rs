@@ -18,9 +18,7 @@ use sqlx::Row;
 
 use crate::domain::{Category, Project, ProjectState};
 
-fn to_json<T: serde::Serialize>(value: &T) -> Result<String, Error> {
-    serde_json::to_string(value).map_err(Error::internal)
-}
+use onewindow_kit::error::to_json;
 
 fn project_of(row: &AnyRow) -> Result<Project, Error> {
     let body: String = row.try_get("body")?;
