@@ -58,6 +58,7 @@ pub struct AppState {
     pub(crate) upstreams: upstream::Upstreams,
     pub(crate) auth: auth::Auth,
     pub(crate) limiter: limits::RateLimiter,
+    pub(crate) uploads: limits::UploadGate,
     pub(crate) settings: GatewaySettings,
     /// The OpenAPI document, rendered once.
     pub(crate) openapi: String,
@@ -120,6 +121,7 @@ impl Gateway {
             upstreams,
             auth,
             limiter: limits::RateLimiter::new(&settings.limits),
+            uploads: limits::UploadGate::new(&settings.limits),
             settings: settings.clone(),
             openapi,
             shutdown: shutdown.clone(),

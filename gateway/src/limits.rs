@@ -1,11 +1,14 @@
 //! Rate limits for anonymous callers: an in-process token bucket per client address. Each
 //! replica counts alone (no shared store), which is enough to blunt scraping and password
-//! guessing; a deployment that needs exact global limits puts them in its ingress.
+//! guessing; a deployment that needs exact global limits puts them in its ingress. And the
+//! gate that bounds how many uploads are received at once, which bounds their memory.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::Mutex;
-use std::time::Instant;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::settings::LimitSettings;
 
@@ -70,6 +73,34 @@ impl RateLimiter {
     }
 }
 
+/// Turns for requests that carry files (`max_concurrent_uploads` at once). A request takes
+/// its turn before its body is read, so that a waiting upload's bytes stay with its client
+/// (TCP pushes back) rather than in memory, and keeps it until it is answered.
+pub struct UploadGate {
+    turns: Arc<Semaphore>,
+    wait: Duration,
+}
+
+impl UploadGate {
+    pub fn new(settings: &LimitSettings) -> Self {
+        UploadGate {
+            turns: Arc::new(Semaphore::new(settings.max_concurrent_uploads.max(1))),
+            wait: Duration::from_secs(settings.upload_wait_secs),
+        }
+    }
+
+    /// A turn, waiting up to `upload_wait_secs` for one; `Err(seconds)` to try again after
+    /// when none came free.
+    pub async fn enter(&self) -> Result<OwnedSemaphorePermit, u32> {
+        let retry = u32::try_from(self.wait.as_secs().clamp(1, 60)).unwrap_or(60);
+        match tokio::time::timeout(self.wait, self.turns.clone().acquire_owned()).await {
+            Ok(Ok(turn)) => Ok(turn),
+            // Timed out, or closed (never: the gate does not close its semaphore).
+            Ok(Err(_)) | Err(_) => Err(retry),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -98,6 +129,24 @@ mod tests {
         assert!(
             l.check_at(other, t0).is_ok(),
             "each address has its own bucket"
+        );
+    }
+
+    #[tokio::test]
+    async fn an_upload_waits_for_a_turn_and_is_turned_away_when_none_comes() {
+        let gate = UploadGate::new(&LimitSettings {
+            max_concurrent_uploads: 1,
+            upload_wait_secs: 1,
+            ..LimitSettings::default()
+        });
+        let first = gate.enter().await.expect("a free turn");
+        assert_eq!(gate.enter().await.err(), Some(1), "no turn within the wait");
+        let waiting = tokio::spawn(async move { gate.enter().await.is_ok() });
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        drop(first);
+        assert!(
+            waiting.await.unwrap(),
+            "the turn passes on when an upload ends"
         );
     }
 

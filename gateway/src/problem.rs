@@ -119,6 +119,17 @@ impl Problem {
         p
     }
 
+    /// Every turn for uploads is taken ([`crate::limits::UploadGate`]).
+    pub fn uploads_busy(retry_after_secs: u32) -> Self {
+        let mut p = Problem::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "many files are being uploaded at the moment; send this again shortly",
+        );
+        p.code = Some("UNAVAILABLE");
+        p.retry_after_secs = Some(retry_after_secs.max(1));
+        p
+    }
+
     /// The problem a gRPC status stands for.
     pub fn from_status(status: &tonic::Status) -> Self {
         let code = code_of(status);

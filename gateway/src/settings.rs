@@ -168,6 +168,14 @@ pub struct LimitSettings {
     /// files as they are and fits with room to spare. The gateway's clients send messages
     /// up to this size.
     pub max_upload_bytes: usize,
+    /// Requests carrying files that are received and passed on at once, per gateway
+    /// process. Each holds its files several times over while it is decoded and sent on (a
+    /// submission of 40 MiB of files raised the standalone binary's peak resident size by
+    /// about 270 MiB), so this is what bounds the memory uploads take: size the process's
+    /// memory limit for it. Further uploads wait for a turn before their body is read.
+    pub max_concurrent_uploads: usize,
+    /// How long an upload waits for a turn before it is answered 503 with Retry-After.
+    pub upload_wait_secs: u64,
     /// Time for a whole request (server-sent event streams excepted).
     pub request_timeout_secs: u64,
     /// Anonymous requests per second per client address (token bucket refill rate).
@@ -185,6 +193,8 @@ impl Default for LimitSettings {
         LimitSettings {
             max_body_bytes: 8 * 1024 * 1024,
             max_upload_bytes: default_max_upload_bytes(),
+            max_concurrent_uploads: 4,
+            upload_wait_secs: 10,
             request_timeout_secs: 30,
             anonymous_per_second: 20.0,
             anonymous_burst: 60.0,

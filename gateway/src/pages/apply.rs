@@ -201,6 +201,7 @@ pub async fn submit(
 ) -> Result<Response, PageError> {
     ctx.require_sign_in()?;
     let back = format!("/items/{}/apply", seg(&item_id));
+    let _turn = ctx.upload_turn().await.map_err(|e| e.back_to(&back))?;
     let received = receive(&ctx, multipart).await?;
     let f = &received.fields;
     ctx.check_csrf(f.csrf()).map_err(|e| e.back_to(&back))?;

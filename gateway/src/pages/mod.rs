@@ -358,6 +358,24 @@ impl Ctx {
         }
     }
 
+    /// A turn to upload files ([`crate::limits::UploadGate`]), taken before the form is
+    /// read and kept until the page answers.
+    pub async fn upload_turn(&self) -> Result<tokio::sync::OwnedSemaphorePermit, PageError> {
+        self.state.uploads.enter().await.map_err(|_| PageError {
+            status: StatusCode::SERVICE_UNAVAILABLE,
+            lang: self.lang,
+            detail: Some(
+                self.tr(
+                    "此刻上传文件的人较多，请稍后再提交。",
+                    "Many files are being uploaded at the moment; please submit again shortly.",
+                )
+                .into(),
+            ),
+            login: None,
+            back: None,
+        })
+    }
+
     /// This page in the other language: the same query with `lang` replaced.
     pub fn other_lang_href(&self) -> String {
         let (path, query) = self.here.split_once('?').unwrap_or((&self.here, ""));

@@ -82,6 +82,17 @@ async fn transcode(state: &AppState, req: Request) -> Result<Response, Problem> 
     if declared.is_some_and(|n| n > u64::try_from(limit).unwrap_or(u64::MAX)) {
         return Err(too_large());
     }
+    // Held until the answer is made: the body, its files and the message sent on. Every
+    // call that carries files needs a signed-in caller (the services refuse the anonymous
+    // anyway), so nobody unknown can hold the few turns by trickling a body.
+    let _turn = if route.carries_files {
+        if caller.token.is_none() {
+            return Err(Problem::unauthenticated("sign in to send files"));
+        }
+        Some(state.uploads.enter().await.map_err(Problem::uploads_busy)?)
+    } else {
+        None
+    };
     let body = axum::body::to_bytes(body, limit)
         .await
         .map_err(|_| too_large())?;

@@ -426,6 +426,83 @@ fn hex_sha256(content: &[u8]) -> String {
 }
 
 #[tokio::test]
+async fn uploads_past_the_turns_wait_then_are_turned_away_while_other_calls_pass() {
+    let t = TestGateway::start_with(|s| {
+        s.limits.max_concurrent_uploads = 1;
+        s.limits.upload_wait_secs = 1;
+    })
+    .await;
+    let token = t.token(Role::Applicant);
+    let upload = |token: Option<&str>| {
+        let mut r = t
+            .http
+            .post(t.url("/api/v1/cases"))
+            .header("content-type", "application/json")
+            .body("{}");
+        if let Some(token) = token {
+            r = r.bearer_auth(token);
+        }
+        r.send()
+    };
+    // An upload whose body trickles holds the only turn.
+    let addr = t.base.trim_start_matches("http://");
+    let mut holder = TcpStream::connect(addr).await.unwrap();
+    let head = format!(
+        "POST /api/v1/cases HTTP/1.1\r\nhost: {addr}\r\nauthorization: Bearer {token}\r\n\
+         content-type: application/json\r\ncontent-length: 1000\r\n\r\n{{"
+    );
+    holder.write_all(head.as_bytes()).await.unwrap();
+    let busy = tokio::time::timeout(HANG, async {
+        loop {
+            let r = upload(Some(&token)).await.unwrap();
+            if r.status() == 503 {
+                return r;
+            }
+            // The holder had not taken its turn yet: this one went through.
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await
+    .expect("a second upload is turned away while the first holds the turn");
+    assert_eq!(busy.headers()["retry-after"], "1");
+    let problem = crate::problem(busy).await;
+    assert_eq!(problem["code"], "UNAVAILABLE", "{problem}");
+    // The application form waits for the same turns, and says so in words.
+    let page = t
+        .http
+        .post(t.url(&format!("/items/{NAME_CHECK}/apply")))
+        .bearer_auth(&token)
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={BOUNDARY}"),
+        )
+        .body(multipart(&[], &[]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 503);
+    let text = page.text().await.unwrap();
+    assert!(text.contains("此刻上传文件的人较多"), "{text}");
+    // Calls without files are not held up.
+    assert_eq!(t.get("/api/v1/items?pageSize=1").await.status(), 200);
+    // Nobody unknown waits for a turn at all.
+    assert_eq!(upload(None).await.unwrap().status(), 401);
+    // When the holder goes, the turn passes on.
+    drop(holder);
+    let next = tokio::time::timeout(HANG, async {
+        loop {
+            let r = upload(Some(&token)).await.unwrap();
+            if r.status() != 503 {
+                return r.status();
+            }
+        }
+    })
+    .await
+    .expect("the turn passes on");
+    assert_ne!(next, 401);
+}
+
+#[tokio::test]
 async fn a_body_over_the_upload_limit_is_refused_before_it_is_read() {
     let t = TestGateway::start_with(|s| {
         s.limits.max_body_bytes = 1024;
