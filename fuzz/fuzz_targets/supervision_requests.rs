@@ -171,7 +171,14 @@ impl Records {
             .items
             .iter()
             .find(|i| i.item_id == ev.case.item_id && i.version == ev.case.item_version);
-        let item_known = self.items.iter().any(|i| i.item_id == ev.case.item_id);
+        let latest = match item {
+            Some(_) => None,
+            None => self
+                .items
+                .iter()
+                .filter(|i| i.item_id == ev.case.item_id)
+                .max_by_key(|i| i.version),
+        };
         let calendar = self.calendars.for_region(&ev.case.region_code);
         let ctx = Context {
             case_thresholds: &settings.case_thresholds,
@@ -179,7 +186,10 @@ impl Records {
             rules: &settings.rules,
             calendar: &calendar,
             item,
-            item_known,
+            item_known: item.is_some() || latest.is_some(),
+            latest_office: latest
+                .map(|l| l.office_id.as_str())
+                .filter(|o| !o.is_empty()),
         };
         // An error is a date the calendar cannot reckon with: the follower fails the event.
         let Ok(fx) = projection::apply(&mut record, &mut watches, ev, &ctx) else {

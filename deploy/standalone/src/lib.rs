@@ -14,7 +14,7 @@ use onewindow_gateway::{BoundGateway, Gateway, GatewaySettings};
 use onewindow_kit::auth::{TokenIssuer, TokenVerifier};
 use onewindow_kit::clock::Clock;
 use onewindow_kit::config::{AuthSettings, DatabaseSettings, TelemetrySettings};
-use onewindow_kit::consumer::local_source;
+use onewindow_kit::consumer::{local_source, Consumer};
 use onewindow_kit::db::Db;
 use onewindow_kit::oidc::Jwks;
 use onewindow_kit::serve::{BoundServer, GrpcServer};
@@ -110,7 +110,7 @@ impl Standalone {
         let cases = Cases::new(dbs.cases.clone(), clock.clone());
         cases.follow_catalog(local_source(dbs.catalog.clone()), stop.clone());
         if settings.demo_data {
-            catch_up(&cases, &dbs.catalog).await?;
+            cases_know_the_catalog(&cases, &dbs.catalog).await?;
             if let Some(summary) = cases.load_demo_if_empty().await? {
                 tracing::info!(%summary, "demo cases created");
             }
@@ -135,10 +135,35 @@ impl Standalone {
             ))),
         )
         .await?;
-        // What supervision follows is configuration: each stream by name and source.
+        // What supervision follows is configuration: each stream by name and source. The
+        // catalog first, so that the cases already stored meet the items they were made
+        // under (their offices, the materials rules check) rather than arriving before them.
         supervision.follow("catalog", local_source(dbs.catalog.clone()), stop.clone());
+        let follower = Consumer::new("supervision<-catalog", dbs.supervision.clone());
+        if !catch_up(&dbs.catalog, || follower.offset()).await? {
+            tracing::warn!(
+                "supervision is still reading the catalog's events; following the cases meanwhile"
+            );
+        }
         supervision.follow("cases", local_source(dbs.cases.clone()), stop.clone());
         supervision.follow("trading", local_source(dbs.trading.clone()), stop.clone());
+        // The first deadline scan once the stored cases are recorded, so that what is already
+        // due shows at once rather than at the scanner's next tick.
+        tokio::spawn({
+            let (supervision, cases_db) = (supervision.clone(), dbs.cases.clone());
+            let follower = Consumer::new("supervision<-cases", dbs.supervision.clone());
+            async move {
+                match catch_up(&cases_db, || follower.offset()).await {
+                    Ok(true) => {
+                        if let Err(e) = supervision.scan_now().await {
+                            tracing::warn!(error = %e, "first deadline scan failed; the scanner tries again at its next tick");
+                        }
+                    }
+                    Ok(false) => tracing::warn!("supervision is still reading the cases' events; their deadlines are scanned at the scanner's next tick"),
+                    Err(e) => tracing::warn!(error = %e, "supervision's position on the cases' events not read"),
+                }
+            }
+        });
         let verifier = Self::verifier(&settings)?;
         let mut grpc = GrpcServer::new();
         grpc.add_service(catalog.grpc_service(verifier.clone()), dbs.catalog.clone());
@@ -265,7 +290,7 @@ impl Standalone {
         let stop = CancellationToken::new();
         let cases = Cases::new(dbs.cases.clone(), clock);
         cases.follow_catalog(local_source(dbs.catalog.clone()), stop.clone());
-        catch_up(&cases, &dbs.catalog).await?;
+        cases_know_the_catalog(&cases, &dbs.catalog).await?;
         if let Some(summary) = cases.load_demo_if_empty().await? {
             loaded.push(summary);
         }
@@ -354,15 +379,30 @@ impl Standalone {
 }
 
 /// Waits until the cases service has applied every catalog event committed so far.
-async fn catch_up(cases: &Cases, catalog: &Db) -> anyhow::Result<()> {
-    let head = onewindow_kit::outbox::head(catalog).await?;
+/// The demo cases are made of the demo items: the cases service must have read them first.
+async fn cases_know_the_catalog(cases: &Cases, catalog: &Db) -> anyhow::Result<()> {
+    if catch_up(catalog, || cases.catalog_offset()).await? {
+        Ok(())
+    } else {
+        anyhow::bail!("the cases service did not catch up with the catalog's events")
+    }
+}
+
+/// Waits up to 30 s for a follower (its `offset`) to apply every event `producer` had stored
+/// when called; whether it did.
+async fn catch_up<F, O>(producer: &Db, offset: O) -> anyhow::Result<bool>
+where
+    O: Fn() -> F,
+    F: Future<Output = Result<i64, onewindow_kit::error::Error>>,
+{
+    let head = onewindow_kit::outbox::head(producer).await?;
     for _ in 0..600 {
-        if cases.catalog_offset().await? >= head {
-            return Ok(());
+        if offset().await? >= head {
+            return Ok(true);
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
-    anyhow::bail!("the cases service did not catch up with the catalog's events")
+    Ok(false)
 }
 
 #[cfg(unix)]

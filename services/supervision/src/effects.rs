@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use onewindow_kit::audit::{self, Change};
 use onewindow_kit::db::{Backend, Tx};
-use onewindow_kit::error::Error;
+use onewindow_kit::error::{to_json, Error};
 use onewindow_kit::outbox::{self, pack, NewEvent};
 use onewindow_proto::supervision::v1 as pb;
 
@@ -32,10 +32,6 @@ pub const EVALUATION_SUBMITTED: &str = "supervision.evaluation.submitted";
 pub const RECTIFICATION_CHANGED: &str = "supervision.rectification.changed";
 pub const COMPLAINT_CHANGED: &str = "supervision.complaint.changed";
 pub const BULLETIN_PUBLISHED: &str = "supervision.bulletin.published";
-
-pub(crate) fn json(value: &impl serde::Serialize) -> String {
-    serde_json::to_string(value).unwrap_or_else(|_| "{}".into())
-}
 
 pub(crate) fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()
@@ -175,7 +171,7 @@ impl<'t> Effects<'t> {
             pack("onewindow.supervision.v1.WarningIssued", &payload),
         )
         .await?;
-        self.audit("warning", &warning.id, "issue", json(&warning))
+        self.audit("warning", &warning.id, "issue", to_json(&warning)?)
             .await?;
         Ok(Some(warning))
     }
@@ -202,7 +198,7 @@ impl<'t> Effects<'t> {
                 pack("onewindow.supervision.v1.WarningClosed", &payload),
             )
             .await?;
-            self.audit("warning", &w.id, "close", json(w)).await?;
+            self.audit("warning", &w.id, "close", to_json(w)?).await?;
         }
         Ok(closed)
     }
@@ -237,7 +233,8 @@ impl<'t> Effects<'t> {
             pack("onewindow.supervision.v1.ViolationRecorded", &payload),
         )
         .await?;
-        self.audit("violation", &v.id, "record", json(&v)).await?;
+        self.audit("violation", &v.id, "record", to_json(&v)?)
+            .await?;
         Ok(Some(v))
     }
 }

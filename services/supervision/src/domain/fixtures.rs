@@ -113,6 +113,7 @@ impl Run {
             calendar: &calendar,
             item: self.item.as_ref(),
             item_known: self.item.is_some(),
+            latest_office: None,
         };
         let fx = apply(&mut self.record, &mut self.watches, &ev, &ctx).unwrap();
         self.hits

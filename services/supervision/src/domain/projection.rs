@@ -24,6 +24,9 @@ pub struct Context<'a> {
     pub calendar: &'a Calendar,
     pub item: Option<&'a ItemFacts>,
     pub item_known: bool,
+    /// The office of the latest version the catalog announced of the item, when the case's
+    /// own version is not known (yet): where the case is most likely handled.
+    pub latest_office: Option<&'a str>,
 }
 
 /// A watched deadline that ended, and who its warnings are charged to.
@@ -64,8 +67,15 @@ pub fn apply(
         )?);
     }
     record.events.push(ev.evidence.clone());
-    if let Some(item) = ctx.item {
-        record.office_id = item.office_id.clone();
+    match (ctx.item, ctx.latest_office) {
+        (Some(item), _) => record.office_id = item.office_id.clone(),
+        // Only the office is taken from another version (the rules judge the case by its
+        // own), and only while the record has none: a guess moving with every new version
+        // would part the record from the watches it opened.
+        (None, Some(office)) if record.office_id.is_empty() => {
+            record.office_id = office.to_string();
+        }
+        _ => {}
     }
     if is_staff_role(&ev.actor.role) {
         record.last_actor = ev.actor.subject.clone();

@@ -15,14 +15,19 @@ use crate::store;
 
 pub(crate) async fn apply_case(core: &Core, tx: &mut Tx, ev: &CaseEvent) -> Result<(), Error> {
     let case_id = &ev.case.case_id;
-    let mut record = store::cases::load_case(tx, case_id)
+    let mut record = store::cases::load_case(tx, core.db.backend(), case_id)
         .await?
         .unwrap_or_else(|| CaseRecord::new(ev.case.clone()));
     // The latest event names the case as it now is (a bundle id may come later).
     record.case = ev.case.clone();
     let mut watches = store::cases::case_watches(tx, core.db.backend(), case_id).await?;
     let item = store::item(tx, &ev.case.item_id, ev.case.item_version).await?;
-    let item_known = item.is_some() || store::item_known(tx, &ev.case.item_id).await?;
+    // The catalog's stream is followed apart from this one, so the case's own version may
+    // not be known yet while another version of the item is.
+    let latest = match item {
+        Some(_) => None,
+        None => store::latest_item(tx, &ev.case.item_id).await?,
+    };
     let calendar = core.calendar(&ev.case.region_code);
     let s = &core.settings;
     let fx = projection::apply(
@@ -35,7 +40,11 @@ pub(crate) async fn apply_case(core: &Core, tx: &mut Tx, ev: &CaseEvent) -> Resu
             rules: &s.rules,
             calendar: &calendar,
             item: item.as_ref(),
-            item_known,
+            item_known: item.is_some() || latest.is_some(),
+            latest_office: latest
+                .as_ref()
+                .map(|l| l.office_id.as_str())
+                .filter(|o| !o.is_empty()),
         },
     )
     .map_err(Error::from)?;

@@ -60,7 +60,17 @@ pub(crate) fn decode_catalog(event: &Event) -> Decoded<CatalogEvent> {
 
 pub(crate) async fn apply(core: &Core, tx: &mut Tx, event: CatalogEvent) -> Result<(), Error> {
     match event {
-        CatalogEvent::Published(Some(item)) => store::save_item(tx, &item).await,
+        CatalogEvent::Published(Some(item)) => {
+            // Records lack an office only while no version of their item with one was
+            // known (after that, a case takes the latest known office): only then is there
+            // anything to fill, and a new version of a busy item reads none of its cases.
+            let before = store::latest_item(tx, &item.item_id).await?;
+            store::save_item(tx, &item).await?;
+            if before.is_none_or(|b| b.office_id.is_empty()) {
+                fill_office(core, tx, &item).await?;
+            }
+            Ok(())
+        }
         CatalogEvent::Published(None) => Ok(()),
         CatalogEvent::Cancelled {
             item_id,
@@ -82,6 +92,37 @@ pub(crate) async fn apply(core: &Core, tx: &mut Tx, event: CatalogEvent) -> Resu
             Ok(())
         }
     }
+}
+
+/// Gives the item's office to the cases projected without one. The two streams are
+/// followed apart, so a case's events can come before any version of its item (both
+/// replayed at start-up, or a case submitted as a new item is published): its record, the
+/// deadlines it opened and the warnings they issued were charged to no office. Cases of any
+/// version take it, as a case of a version not announced yet does (`apply_case`).
+async fn fill_office(core: &Core, tx: &mut Tx, item: &ItemFacts) -> Result<(), Error> {
+    if item.office_id.is_empty() {
+        return Ok(());
+    }
+    let backend = core.db.backend();
+    for case_id in store::cases::cases_without_office(tx, &item.item_id).await? {
+        // The record, then its watches: the order the cases stream's handler locks them in.
+        let Some(mut record) = store::cases::load_case(tx, backend, &case_id).await? else {
+            continue;
+        };
+        if !record.office_id.is_empty() {
+            continue;
+        }
+        record.office_id = item.office_id.clone();
+        for mut watch in store::cases::case_watches(tx, backend, &case_id).await? {
+            if watch.office_id.is_empty() {
+                watch.office_id = item.office_id.clone();
+                store::cases::rewrite_watch(tx, &watch).await?;
+            }
+        }
+        store::cases::save_case(tx, &record).await?;
+        store::warnings::fill_office(tx, &case_id, &item.office_id).await?;
+    }
+    Ok(())
 }
 
 fn role(r: i32) -> Option<HandlerRole> {

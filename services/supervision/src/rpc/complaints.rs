@@ -21,9 +21,10 @@ use crate::domain::complaint::{
 };
 use crate::domain::performance::{Counts, StatDelta};
 use crate::domain::SupervisionError;
-use crate::effects::{json, new_id, COMPLAINT_CHANGED};
+use crate::effects::{new_id, COMPLAINT_CHANGED};
 use crate::store;
 use crate::store::complaints::ComplaintFilter;
+use onewindow_kit::error::to_json;
 
 /// Letters and digits that cannot be mistaken for one another when read aloud or copied.
 const SECRET_ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
@@ -37,14 +38,14 @@ fn new_secret() -> String {
 }
 
 /// What the audit trail keeps of a complaint: never the complainant.
-fn audited(c: &Complaint) -> String {
+fn audited(c: &Complaint) -> Result<String, Status> {
     let mut redacted = c.clone();
     redacted.complainant = redacted.complainant.map(|_| Complainant {
         name: "***".into(),
         phone: String::new(),
         email: String::new(),
     });
-    json(&redacted)
+    to_json(&redacted).map_err(status)
 }
 
 async fn changed_event(uow: &mut UnitOfWork, c: &Complaint) -> Result<(), Status> {
@@ -148,7 +149,7 @@ pub(super) async fn file_complaint(
     .await
     .map_err(status)?;
     changed_event(&mut uow, &c).await?;
-    uow.audit("complaint", &c.id, "file", audited(&c))
+    uow.audit("complaint", &c.id, "file", audited(&c)?)
         .await
         .map_err(status)?;
     let response = pb::FileComplaintResponse {
@@ -398,7 +399,7 @@ async fn change(
         .map_err(status)?;
     }
     changed_event(&mut uow, &next).await?;
-    uow.audit("complaint", &next.id, next.state.as_str(), audited(&next))
+    uow.audit("complaint", &next.id, next.state.as_str(), audited(&next)?)
         .await
         .map_err(status)?;
     let out = complaint_to_proto(&next, ComplaintView::Supervisor, today);

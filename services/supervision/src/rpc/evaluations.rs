@@ -19,10 +19,11 @@ use crate::domain::evaluation::{
 };
 use crate::domain::performance::{Counts, StatDelta};
 use crate::domain::SupervisionError;
-use crate::effects::{json, new_id, EVALUATION_SUBMITTED, RECTIFICATION_CHANGED};
+use crate::effects::{new_id, EVALUATION_SUBMITTED, RECTIFICATION_CHANGED};
 use crate::store;
 use crate::store::evaluations::{EvaluationFilter, RectificationFilter};
 use crate::store::stats::Grouping;
+use onewindow_kit::error::to_json;
 
 async fn rectification_event(uow: &mut UnitOfWork, r: &pb::Rectification) -> Result<(), Status> {
     uow.event(
@@ -171,7 +172,7 @@ pub(super) async fn submit_evaluation(
     )
     .await
     .map_err(status)?;
-    uow.audit("evaluation", &e.id, "submit", json(&e))
+    uow.audit("evaluation", &e.id, "submit", to_json(&e).map_err(status)?)
         .await
         .map_err(status)?;
     if let Some(task) = task {
@@ -179,9 +180,14 @@ pub(super) async fn submit_evaluation(
             .await
             .map_err(status)?;
         rectification_event(&mut uow, &rectification_to_proto(&task, today)).await?;
-        uow.audit("rectification", &task.id, "open", json(&task))
-            .await
-            .map_err(status)?;
+        uow.audit(
+            "rectification",
+            &task.id,
+            "open",
+            to_json(&task).map_err(status)?,
+        )
+        .await
+        .map_err(status)?;
     }
     ctx.finish(uow, out).await
 }
@@ -427,9 +433,14 @@ async fn change(
         .map_err(status)?;
     let out = rectification_to_proto(&next, ctx.today());
     rectification_event(&mut uow, &out).await?;
-    uow.audit("rectification", &next.id, action, json(&next))
-        .await
-        .map_err(status)?;
+    uow.audit(
+        "rectification",
+        &next.id,
+        action,
+        to_json(&next).map_err(status)?,
+    )
+    .await
+    .map_err(status)?;
     ctx.finish(uow, out).await
 }
 

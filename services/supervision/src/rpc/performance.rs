@@ -21,9 +21,10 @@ use super::{invalid, region_code, status, Ctx, Page, Reader};
 use crate::app::Core;
 use crate::domain::bulletin::{Bulletin, BulletinKind, Draft};
 use crate::domain::performance::{rank, Counts};
-use crate::effects::{json, new_id, BULLETIN_PUBLISHED};
+use crate::effects::{new_id, BULLETIN_PUBLISHED};
 use crate::store;
 use crate::store::stats::Grouping;
+use onewindow_kit::error::to_json;
 
 /// The longest period a report covers, in days: ten years.
 const MAX_PERIOD_DAYS: i64 = 3660;
@@ -234,7 +235,7 @@ pub(super) async fn publish_bulletin(
     )
     .await
     .map_err(status)?;
-    uow.audit("bulletin", &b.id, "publish", json(&b))
+    uow.audit("bulletin", &b.id, "publish", to_json(&b).map_err(status)?)
         .await
         .map_err(status)?;
     ctx.finish(uow, out).await

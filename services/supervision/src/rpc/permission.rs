@@ -15,9 +15,10 @@ use super::{invalid, status, Ctx, Page, Reader};
 use crate::domain::rules::RULES;
 use crate::domain::violation::ViolationCommand;
 use crate::domain::SupervisionError;
-use crate::effects::{json, VIOLATION_CHANGED};
+use crate::effects::VIOLATION_CHANGED;
 use crate::store;
 use crate::store::violations::ViolationFilter;
+use onewindow_kit::error::to_json;
 
 pub(super) async fn list_rules(
     ctx: &Ctx,
@@ -144,9 +145,14 @@ async fn change(
     )
     .await
     .map_err(status)?;
-    uow.audit("violation", &next.id, action, json(&next))
-        .await
-        .map_err(status)?;
+    uow.audit(
+        "violation",
+        &next.id,
+        action,
+        to_json(&next).map_err(status)?,
+    )
+    .await
+    .map_err(status)?;
     ctx.finish(uow, out).await
 }
 

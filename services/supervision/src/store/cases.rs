@@ -12,12 +12,38 @@ use crate::domain::case::CaseRecord;
 use crate::domain::deadline::Watch;
 use crate::domain::trading::OwnerHistory;
 
-pub async fn load_case(tx: &mut Tx, case_id: &str) -> Result<Option<CaseRecord>, Error> {
-    let row = sqlx::query("SELECT body FROM sup_case WHERE case_id = $1")
+/// The record of a case, to be changed in `tx`. On PostgreSQL it is locked: the cases
+/// stream's handler and the catalog's (which gives records their office) both change it,
+/// each locking the record before its watches.
+pub async fn load_case(
+    tx: &mut Tx,
+    backend: Backend,
+    case_id: &str,
+) -> Result<Option<CaseRecord>, Error> {
+    let sql = match backend {
+        Backend::Sqlite => "SELECT body FROM sup_case WHERE case_id = $1",
+        Backend::Postgres => "SELECT body FROM sup_case WHERE case_id = $1 FOR UPDATE",
+    };
+    let row = sqlx::query(sql)
         .bind(case_id)
         .fetch_optional(&mut **tx)
         .await?;
     row.as_ref().map(from_json).transpose()
+}
+
+/// The cases of an item whose record may have no office, through the index on `item_id`.
+/// The pattern only narrows what is read (the record's own field is the only `office_id`
+/// of its JSON); the caller looks at each record.
+pub async fn cases_without_office(tx: &mut Tx, item_id: &str) -> Result<Vec<String>, Error> {
+    const NO_OFFICE: &str = r#"%"office_id":""%"#;
+    let ids = sqlx::query_scalar(
+        "SELECT case_id FROM sup_case WHERE item_id = $1 AND body LIKE $2 ORDER BY case_id",
+    )
+    .bind(item_id)
+    .bind(NO_OFFICE)
+    .fetch_all(&mut **tx)
+    .await?;
+    Ok(ids)
 }
 
 pub async fn get_case(db: &Db, case_id: &str) -> Result<Option<CaseRecord>, Error> {
@@ -110,6 +136,16 @@ pub async fn save_watch(tx: &mut Tx, w: &Watch, next_check: NaiveDate) -> Result
     .bind(to_json(w)?)
     .execute(&mut **tx)
     .await?;
+    Ok(())
+}
+
+/// Rewrites a watch's facts, leaving its next check where it was.
+pub async fn rewrite_watch(tx: &mut Tx, w: &Watch) -> Result<(), Error> {
+    sqlx::query("UPDATE sup_watch SET body = $1 WHERE subject_key = $2")
+        .bind(to_json(w)?)
+        .bind(w.subject_key())
+        .execute(&mut **tx)
+        .await?;
     Ok(())
 }
 

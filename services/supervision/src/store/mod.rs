@@ -14,7 +14,6 @@ use onewindow_kit::calendar::YearSchedule;
 use onewindow_kit::db::{Db, Tx};
 use onewindow_kit::error::Error;
 use serde::de::DeserializeOwned;
-use serde::Serialize;
 use sqlx::any::{AnyArguments, AnyRow};
 use sqlx::query::Query;
 use sqlx::{Any, Row};
@@ -22,9 +21,7 @@ use sqlx::{Any, Row};
 use crate::domain::catalog::ItemFacts;
 use crate::domain::terms::date_text;
 
-pub(crate) fn to_json<T: Serialize>(value: &T) -> Result<String, Error> {
-    serde_json::to_string(value).map_err(Error::internal)
-}
+pub(crate) use onewindow_kit::error::to_json;
 
 pub(crate) fn from_json<T: DeserializeOwned>(row: &AnyRow) -> Result<T, Error> {
     let body: String = row.try_get("body")?;
@@ -175,13 +172,15 @@ pub async fn item(tx: &mut Tx, item_id: &str, version: u32) -> Result<Option<Ite
     row.as_ref().map(from_json).transpose()
 }
 
-/// Whether the catalog announced any version of the item.
-pub async fn item_known(tx: &mut Tx, item_id: &str) -> Result<bool, Error> {
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sup_item_version WHERE item_id = $1")
-        .bind(item_id)
-        .fetch_one(&mut **tx)
-        .await?;
-    Ok(n > 0)
+/// The latest version the catalog announced of the item, if it announced any.
+pub async fn latest_item(tx: &mut Tx, item_id: &str) -> Result<Option<ItemFacts>, Error> {
+    let row = sqlx::query(
+        "SELECT body FROM sup_item_version WHERE item_id = $1 ORDER BY version DESC LIMIT 1",
+    )
+    .bind(item_id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    row.as_ref().map(from_json).transpose()
 }
 
 pub async fn save_calendar_year(

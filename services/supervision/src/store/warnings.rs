@@ -144,6 +144,16 @@ pub async fn close(
         .collect()
 }
 
+/// Gives a case's warnings issued without an office the office of its item.
+pub async fn fill_office(tx: &mut Tx, case_id: &str, office_id: &str) -> Result<(), Error> {
+    sqlx::query("UPDATE sup_warning SET office_id = $1 WHERE case_id = $2 AND office_id = ''")
+        .bind(office_id)
+        .bind(case_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
 /// Counts the open warnings again from the warnings themselves, for a database filled or
 /// changed by other means than the service.
 pub async fn recount_open(tx: &mut Tx) -> Result<(), Error> {

@@ -28,6 +28,22 @@ pub async fn warnings(t: &TestSupervision, case_id: &str) -> Vec<pb::Warning> {
         .warnings
 }
 
+/// Cards reached in March, counted per department, office or staff member.
+pub async fn card_counts(t: &TestSupervision, group_by: pb::CardGrouping) -> Vec<pb::CardCount> {
+    t.client
+        .clone()
+        .get_card_counts(t.supervisor(pb::GetCardCountsRequest {
+            from: "2026-03-01".into(),
+            to: "2026-03-31".into(),
+            group_by: group_by as i32,
+            ..Default::default()
+        }))
+        .await
+        .unwrap()
+        .into_inner()
+        .counts
+}
+
 /// (scope, level, reached_on) of a case's warnings, in a stable order.
 async fn levels(t: &TestSupervision, case_id: &str) -> Vec<(i32, i32, String)> {
     let mut out: Vec<(i32, i32, String)> = warnings(t, case_id)
@@ -411,19 +427,8 @@ async fn cards_are_counted_per_department_and_staff_and_staff_see_only_their_own
         .collect();
     assert_eq!(keys, [DEPT, OTHER_DEPT]);
     // Both cases are of the item handled at office-a's windows.
-    let by_office = t
-        .client
-        .get_card_counts(t.supervisor(pb::GetCardCountsRequest {
-            from: "2026-03-01".into(),
-            to: "2026-03-31".into(),
-            group_by: pb::CardGrouping::Office as i32,
-            ..Default::default()
-        }))
-        .await
-        .unwrap()
-        .into_inner();
+    let by_office = card_counts(&t, pb::CardGrouping::Office).await;
     let offices: Vec<(&str, i32, i32)> = by_office
-        .counts
         .iter()
         .map(|c| (c.key.as_str(), c.early_warnings, c.yellow_cards))
         .collect();

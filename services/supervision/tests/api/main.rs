@@ -8,6 +8,7 @@ mod complaints;
 mod efficiency;
 mod evaluations;
 mod events;
+mod office;
 mod performance;
 mod regions;
 mod rules;

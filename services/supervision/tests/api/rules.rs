@@ -10,7 +10,7 @@ use tonic::Code;
 use crate::events::{cancel_item, item1, publish_item, Story};
 use crate::{append, applied, bad_fields, day, TestSupervision, DEPT, OTHER_DEPT, REGION};
 
-async fn rules_of(t: &TestSupervision, subject: &str) -> Vec<String> {
+pub async fn rules_of(t: &TestSupervision, subject: &str) -> Vec<String> {
     let mut rules: Vec<String> = t
         .client
         .clone()
