@@ -25,20 +25,14 @@ DATABASES=()
 cleanup() {
   kill "${APP:-}" 2>/dev/null || true
   rm -rf "$DATA"
-  for db in "${DATABASES[@]}"; do psql "$PG/postgres" -qc "DROP DATABASE IF EXISTS $db" || true; done
+  drop_databases
 }
 trap cleanup EXIT
 
 case "$ENGINE" in
   sqlite) CASES_URL="sqlite://$DATA/cases.db" ;;
   postgres)
-    # One database per service, as in a deployment.
-    for service in catalog cases trading supervision; do
-      db="ow_${service}_$SUFFIX"
-      psql "$PG/postgres" -qc "CREATE DATABASE $db"
-      DATABASES+=("$db")
-      export "ONEWINDOW_${service^^}__URL=$PG/$db"
-    done
+    pg_databases "$SUFFIX"
     CASES_URL="$PG/ow_cases_$SUFFIX"
     ;;
   *) echo "ENGINE must be sqlite or postgres" >&2; exit 2 ;;

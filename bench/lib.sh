@@ -37,3 +37,31 @@ default = "http://$5"
 private_key_file = "$3"
 EOF
 }
+
+# Creates one database per service on the PostgreSQL server at $PG, named ow_<service>_$1,
+# and points the standalone binary at them (ONEWINDOW_<SERVICE>__URL), as in a deployment.
+# Their names go into the array DATABASES, which drop_databases drops.
+pg_databases() {
+  local service db
+  for service in catalog cases trading supervision; do
+    db="ow_${service}_$1"
+    psql "$PG/postgres" -qc "CREATE DATABASE $db"
+    DATABASES+=("$db")
+    export "ONEWINDOW_${service^^}__URL=$PG/$db"
+  done
+}
+drop_databases() {
+  local db
+  for db in "${DATABASES[@]}"; do psql "$PG/postgres" -qc "DROP DATABASE IF EXISTS $db" || true; done
+}
+
+# The dashboard (first message of WatchDashboard) and the two reports over 30 days, each
+# for $3 seconds with one caller, through the gRPC port $1 with the supervisor's token $2.
+supervision_reads() {
+  local target
+  for target in supervision-dashboard supervision-performance supervision-mailroom; do
+    echo "\$ loadgen --target $target --concurrency 1 --connections 1 (30 days; load $(cut -d' ' -f1-3 /proc/loadavg))"
+    ONEWINDOW_BENCH_TOKEN=$2 $BIN/loadgen --addr "$1" --target "$target" \
+      --concurrency 1 --connections 1 --seconds "$3" | tail -1
+  done
+}

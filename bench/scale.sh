@@ -145,11 +145,7 @@ for size in $SIZES; do
   start_app
   APPLICANT=$($BIN/onewindow token --role applicant --data-dir "$DATA")
   SUPERVISOR=$($BIN/onewindow token --role supervisor --data-dir "$DATA")
-  for target in supervision-dashboard supervision-performance supervision-mailroom; do
-    echo "\$ loadgen --target $target --concurrency 1 --connections 1 (30 days; load $(load))"
-    ONEWINDOW_BENCH_TOKEN=$SUPERVISOR $BIN/loadgen --addr $GRPC --target "$target" \
-      --concurrency 1 --connections 1 --seconds "$SECONDS_PER_RUN" | tail -1
-  done
+  supervision_reads "$GRPC" "$SUPERVISOR" "$SECONDS_PER_RUN"
   screens 0
   screens 2
   stop_app

@@ -110,22 +110,33 @@ impl Problem {
     }
 
     pub fn too_many_requests(retry_after_secs: u32) -> Self {
-        let mut p = Problem::new(
+        Problem::retry_later(
             StatusCode::TOO_MANY_REQUESTS,
+            "RESOURCE_EXHAUSTED",
             "too many requests from this address; sign in or slow down",
-        );
-        p.code = Some("RESOURCE_EXHAUSTED");
-        p.retry_after_secs = Some(retry_after_secs.max(1));
-        p
+            retry_after_secs,
+        )
     }
 
     /// Every turn for uploads is taken ([`crate::limits::UploadGate`]).
     pub fn uploads_busy(retry_after_secs: u32) -> Self {
-        let mut p = Problem::new(
+        Problem::retry_later(
             StatusCode::SERVICE_UNAVAILABLE,
+            "UNAVAILABLE",
             "many files are being uploaded at the moment; send this again shortly",
-        );
-        p.code = Some("UNAVAILABLE");
+            retry_after_secs,
+        )
+    }
+
+    /// A refusal for now, to be sent again after `retry_after_secs` (at least 1).
+    fn retry_later(
+        status: StatusCode,
+        code: &'static str,
+        detail: &str,
+        retry_after_secs: u32,
+    ) -> Self {
+        let mut p = Problem::new(status, detail);
+        p.code = Some(code);
         p.retry_after_secs = Some(retry_after_secs.max(1));
         p
     }

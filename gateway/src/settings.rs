@@ -169,10 +169,11 @@ pub struct LimitSettings {
     /// up to this size.
     pub max_upload_bytes: usize,
     /// Requests carrying files that are received and passed on at once, per gateway
-    /// process. Each holds its files several times over while it is decoded and sent on (a
-    /// submission of 40 MiB of files raised the standalone binary's peak resident size by
-    /// about 270 MiB), so this is what bounds the memory uploads take: size the process's
-    /// memory limit for it. Further uploads wait for a turn before their body is read.
+    /// process. Each holds its files about three times over while it is decoded and sent
+    /// on (a submission with 40 MiB of files took about 120 MiB of a gateway of its own,
+    /// about 160 MiB of the standalone binary with the cases service's share), so this is
+    /// what bounds the memory uploads take: size the process's memory limit for it.
+    /// Further uploads wait for a turn before their body is read.
     pub max_concurrent_uploads: usize,
     /// How long an upload waits for a turn before it is answered 503 with Retry-After.
     pub upload_wait_secs: u64,

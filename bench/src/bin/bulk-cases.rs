@@ -9,6 +9,12 @@
 //! bulk-cases --url sqlite:///tmp/data/cases.db --cases 1000000
 //! ```
 //!
+//! Two shapes of backlog. By default every open case (a fifth of all) is in the last 60
+//! days: the open backlog grows with the cases loaded, the worst case for the queries that
+//! count open cases. With `--steady-intake` submissions are spread evenly over the years
+//! and only those of the last 60 days may still be open, in the same proportions: the
+//! backlog of a center taking in the same number of cases every day, whatever the total.
+//!
 //! Materials and the outbox are not copied: the queries measured read neither.
 
 #![forbid(unsafe_code)]
@@ -31,7 +37,13 @@ struct Args {
     /// Rows per transaction.
     #[arg(long, default_value_t = 50_000)]
     batch: u64,
+    /// Spread submissions evenly over the years; only the last 60 days' may be open.
+    #[arg(long)]
+    steady_intake: bool,
 }
+
+/// Open cases are at most this old.
+const OPEN_WINDOW_MS: i64 = 60 * 86_400_000;
 
 /// Rows per INSERT statement: 15 columns each, well under SQLite's parameter limit.
 const ROWS_PER_STATEMENT: usize = 200;
@@ -113,7 +125,19 @@ async fn main() -> anyhow::Result<()> {
         .iter()
         .filter_map(|(s, w)| by_state.get(s).map(|list| (list, *w)))
         .collect();
-    let total_weight: u32 = weights.iter().map(|(_, w)| w).sum();
+    // The states a case older than the open window is in.
+    let ended: Vec<(&Vec<usize>, u32)> = weights
+        .iter()
+        .filter(|(list, _)| {
+            let tpl = &templates[list[0]];
+            tpl.awaiting_role.is_empty() && tpl.state != "in_progress"
+        })
+        .cloned()
+        .collect();
+    anyhow::ensure!(
+        !ended.is_empty(),
+        "the database holds no concluded case to copy"
+    );
     let regions: std::collections::HashSet<&str> =
         templates.iter().map(|t| t.region_code.as_str()).collect();
     let years = (args.cases / (MAX_PER_REGION_YEAR * regions.len().max(1) as u64) + 1).max(3);
@@ -135,22 +159,21 @@ async fn main() -> anyhow::Result<()> {
         let n = args.batch.min(args.cases - done);
         let mut batch = Vec::with_capacity(usize::try_from(n)?);
         for i in 0..n {
-            let mut pick = rng.gen_range(0..total_weight);
-            let mut list = weights[0].0;
-            for (l, w) in &weights {
-                if pick < *w {
-                    list = l;
-                    break;
-                }
-                pick -= w;
-            }
+            let steady_age = args.steady_intake.then(|| rng.gen_range(0..span_ms));
+            let states = match steady_age {
+                Some(age) if age >= OPEN_WINDOW_MS => &ended,
+                _ => &weights,
+            };
+            let list = pick_weighted(&mut rng, states);
             let t = list[rng.gen_range(0..list.len())];
             let tpl = &templates[t];
             // Open cases are recent; concluded ones spread over the years.
-            let age = if tpl.awaiting_role.is_empty() && tpl.state != "in_progress" {
-                rng.gen_range(0..span_ms)
-            } else {
-                rng.gen_range(0..60 * 86_400_000_i64)
+            let age = match steady_age {
+                Some(age) => age,
+                None if tpl.awaiting_role.is_empty() && tpl.state != "in_progress" => {
+                    rng.gen_range(0..span_ms)
+                }
+                None => rng.gen_range(0..OPEN_WINDOW_MS),
             };
             let submitted_at = now_ms - age;
             let year = chrono::DateTime::from_timestamp_millis(submitted_at)
@@ -248,4 +271,17 @@ async fn main() -> anyhow::Result<()> {
         start.elapsed().as_secs_f64()
     );
     Ok(())
+}
+
+/// One of the lists, each as likely as its weight.
+fn pick_weighted<'a>(rng: &mut StdRng, lists: &[(&'a Vec<usize>, u32)]) -> &'a Vec<usize> {
+    let total: u32 = lists.iter().map(|(_, w)| w).sum();
+    let mut pick = rng.gen_range(0..total);
+    for (list, w) in lists {
+        if pick < *w {
+            return list;
+        }
+        pick -= w;
+    }
+    lists[lists.len() - 1].0
 }

@@ -113,13 +113,17 @@ async fn transcode(state: &AppState, req: Request) -> Result<Response, Problem> 
             extra.push(("after_seq".to_string(), last.to_string()));
         }
     }
-    let message = request::build(route, vars, parts.uri.query(), &body, &extra)?;
+    // Each form of an upload is let go as soon as the next is made (the body inside
+    // `build`): the JSON, the message and its encoding each hold the files, and the call
+    // lasts as long as the service takes.
+    let message = request::build(route, vars, parts.uri.query(), body, &extra)?;
     // A mutation with its id may be sent again: the service answers an id once.
     let keyed = matches!(
         message.get_field_by_name("request_id").as_deref(),
         Some(Value::String(id)) if !id.is_empty()
     );
     let encoded = Bytes::from(message.encode_to_vec());
+    drop(message);
     let token = caller.token.as_deref();
 
     if route.streaming() {

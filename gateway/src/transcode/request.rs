@@ -32,20 +32,26 @@ pub fn build(
     route: &Route,
     path_vars: Vec<(Vec<String>, String)>,
     query: Option<&str>,
-    body: &[u8],
+    body: impl AsRef<[u8]>,
     extra: &[(String, String)],
 ) -> Result<DynamicMessage, Problem> {
     let input = route.rpc.input();
+    let parsed = match &route.body {
+        BodyRule::None => None,
+        _ => parse_body(body.as_ref())?,
+    };
+    // Let go once read (when owned): an upload's body holds its files, in base64.
+    drop(body);
     let mut root = match &route.body {
         BodyRule::None => Map::new(),
-        BodyRule::Whole => match parse_body(body)? {
+        BodyRule::Whole => match parsed {
             None => Map::new(),
             Some(Json::Object(map)) => map,
             Some(_) => return Err(Problem::bad_request("the body must be a JSON object")),
         },
         BodyRule::Field(name) => {
             let mut map = Map::new();
-            if let (Some(value), Some(field)) = (parse_body(body)?, input.get_field_by_name(name)) {
+            if let (Some(value), Some(field)) = (parsed, input.get_field_by_name(name)) {
                 map.insert(field.json_name().to_string(), value);
             }
             map
